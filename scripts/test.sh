@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The project's test command (README, CI): installs the Python reference used by the interop
+# tests if it is missing, then checks formatting and lints and runs every test.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
+bash scripts/reference-venv.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
