@@ -130,7 +130,12 @@ impl Whisper {
     /// Unlike whisper 1.1.10, an invalid xFilesFactor (or a NaN) is refused before the file is
     /// made, so no empty file is left behind, and an archive with zero points or precision is
     /// refused rather than written.
-    pub fn create(&self, path: &Path, archives: &[ArchiveSpec], opts: &CreateOptions) -> Result<()> {
+    pub fn create(
+        &self,
+        path: &Path,
+        archives: &[ArchiveSpec],
+        opts: &CreateOptions,
+    ) -> Result<()> {
         let mut archives = archives.to_vec();
         validate_archive_list(&mut archives)?;
         if let Some(bad) = archives
@@ -523,7 +528,8 @@ impl Whisper {
             if needed > buf.len() {
                 let have = buf.len();
                 buf.resize(needed, 0);
-                read_full_at(file, &mut buf[have..], have as u64).map_err(|e| Error::io(path, e))?;
+                read_full_at(file, &mut buf[have..], have as u64)
+                    .map_err(|e| Error::io(path, e))?;
             }
         }
         let header = Arc::new(Header::parse(&buf, file_len, path)?);
@@ -674,8 +680,7 @@ impl<'p> OpenDb<'p> {
         } else {
             hi.slot_offset(i64::from(hi_base), lower_interval)
         };
-        let window_bytes =
-            u64::from(lo.seconds_per_point / hi.seconds_per_point) * POINT_SIZE;
+        let window_bytes = u64::from(lo.seconds_per_point / hi.seconds_per_point) * POINT_SIZE;
         let relative_last = (first - u64::from(hi.offset) + window_bytes) % hi.size_bytes();
         let last = relative_last + u64::from(hi.offset);
         let bytes = self.read_ring(higher, first, last, "Unable to read datapoints")?;
@@ -803,7 +808,7 @@ fn assign_archives(
     now: i64,
 ) -> Vec<(usize, Vec<(i64, f64)>)> {
     let mut sorted = points.to_vec();
-    sorted.sort_by(|a, b| b.0.cmp(&a.0));
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut runs = Vec::new();
     let mut index = 0usize;
     let mut current: Vec<(i64, f64)> = Vec::new();
@@ -853,7 +858,11 @@ fn layout(archives: &[ArchiveSpec], method: AggregationMethod, xff: f32) -> Resu
             "The archives describe a file larger than whisper's 32-bit offsets allow".into(),
         )
     };
-    let max_retention = archives.iter().map(ArchiveSpec::retention).max().unwrap_or(0);
+    let max_retention = archives
+        .iter()
+        .map(ArchiveSpec::retention)
+        .max()
+        .unwrap_or(0);
     let mut offset = Header::size_for(archives.len());
     let mut infos = Vec::with_capacity(archives.len());
     for a in archives {

@@ -53,7 +53,7 @@ pub fn float_repr(x: f64) -> String {
     let (negative, digits, exp) = split_sci(&format!("{x:e}"));
     let sign = if negative { "-" } else { "" };
     // Python switches to exponent notation when decpt = exp + 1 is <= -4 or > 16.
-    if exp < -4 || exp >= 16 {
+    if !(-4..16).contains(&exp) {
         let mantissa = if digits.len() > 1 {
             format!("{}.{}", &digits[..1], &digits[1..])
         } else {
@@ -130,7 +130,7 @@ mod tests {
             (0.0001, "0.0001"),
             (1e16, "1e+16"),
             (1e15, "1000000000000000.0"),
-            (123456789.123456789, "123456789.12345679"),
+            (123_456_789.123_456_79, "123456789.12345679"),
             (1.5e300, "1.5e+300"),
             (f64::from(0.1f32), "0.10000000149011612"),
             (f64::NAN, "nan"),
@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(percent_f(0.0078125, 6), "0.007812");
         assert_eq!(percent_f(2.5, 6), "2.500000");
         assert_eq!(percent_f(1e-7, 6), "0.000000");
-        assert_eq!(percent_f(123456789.123456789, 6), "123456789.123457");
+        assert_eq!(percent_f(123_456_789.123_456_79, 6), "123456789.123457");
         assert_eq!(percent_g(0.0078125, 35), "0.0078125");
         assert_eq!(percent_g(2.5, 35), "2.5");
         assert_eq!(
@@ -153,7 +153,7 @@ mod tests {
             "9.9999999999999995474811182588625869e-08"
         );
         assert_eq!(
-            percent_g(123456789.123456789, 35),
+            percent_g(123_456_789.123_456_79, 35),
             "123456789.12345679104328155517578125"
         );
         assert_eq!(

@@ -41,10 +41,10 @@ fn insert(table: &mut [Option<u32>], value: u32) -> bool {
         } else {
             0
         };
-        for j in i..=i + probes {
-            match table[j] {
+        for slot in &mut table[i..=i + probes] {
+            match *slot {
                 None => {
-                    table[j] = Some(value);
+                    *slot = Some(value);
                     return true;
                 }
                 Some(v) if v == value => return false,
@@ -75,11 +75,9 @@ fn resize(old: &[Option<u32>], min_used: usize) -> Vec<Option<u32>> {
             } else {
                 0
             };
-            for j in i..=i + probes {
-                if table[j].is_none() {
-                    table[j] = Some(value);
-                    break 'probe;
-                }
+            if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
+                *slot = Some(value);
+                break 'probe;
             }
             perturb >>= PERTURB_SHIFT;
             i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb)) & mask;
@@ -96,9 +94,14 @@ mod tests {
     fn matches_cpython_examples() {
         // Orders printed by CPython 3.11: list(set([...])).
         assert_eq!(set_iteration_order([3, 1, 2, 1]), vec![1, 2, 3]);
-        assert_eq!(set_iteration_order([600, 0, 60, 120]), vec![600, 0, 60, 120]);
         assert_eq!(
-            set_iteration_order([1700000000, 1700000060, 1700000120, 1700000180, 1700000240, 1700000300]),
+            set_iteration_order([600, 0, 60, 120]),
+            vec![600, 0, 60, 120]
+        );
+        assert_eq!(
+            set_iteration_order([
+                1700000000, 1700000060, 1700000120, 1700000180, 1700000240, 1700000300
+            ]),
             vec![1700000000, 1700000300, 1700000240, 1700000180, 1700000120, 1700000060]
         );
     }

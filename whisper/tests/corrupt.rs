@@ -50,10 +50,16 @@ fn exercise(w: &Whisper, path: &Path, other: &Path) -> Vec<Result<(), Error>> {
     vec![
         w.info(path).map(drop),
         w.fetch(path, NOW - 3600, None, Some(NOW), None).map(drop),
-        w.fetch(path, NOW - 50, Some(NOW), Some(NOW), Some("60")).map(drop),
+        w.fetch(path, NOW - 50, Some(NOW), Some(NOW), Some("60"))
+            .map(drop),
         w.update(path, 1.5, Some(NOW - 5), Some(NOW)),
-        w.update_many(path, &[(NOW - 1, 2.0), (NOW - 100, 3.0), (NOW - 10_000, 4.0)], Some(NOW)),
-        w.set_aggregation_method(path, AggregationMethod::Max, Some(0.25)).map(drop),
+        w.update_many(
+            path,
+            &[(NOW - 1, 2.0), (NOW - 100, 3.0), (NOW - 10_000, 4.0)],
+            Some(NOW),
+        ),
+        w.set_aggregation_method(path, AggregationMethod::Max, Some(0.25))
+            .map(drop),
         w.set_x_files_factor(path, 0.75).map(drop),
         w.merge(other, path, None, None, Some(NOW)),
         w.merge(path, other, None, None, Some(NOW)),
@@ -100,9 +106,14 @@ fn empty_and_missing_files() {
     let empty = dir.path().join("empty.wsp");
     std::fs::write(&empty, b"").unwrap();
     let e = whisper::info(&empty).unwrap_err();
-    assert_eq!(e.to_string(), format!("Unable to read header ({})", empty.display()));
+    assert_eq!(
+        e.to_string(),
+        format!("Unable to read header ({})", empty.display())
+    );
     let missing = dir.path().join("missing.wsp");
-    assert!(whisper::update(&missing, 1.0, None, None).unwrap_err().is_not_found());
+    assert!(whisper::update(&missing, 1.0, None, None)
+        .unwrap_err()
+        .is_not_found());
     // update_many of nothing does not even open the file, as whisper.
     assert!(whisper::update_many(&missing, &[], None).is_ok());
 }

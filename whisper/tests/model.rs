@@ -102,7 +102,7 @@ impl Model {
 
     fn update_many(&mut self, points: &[(i64, f64)], now: i64) {
         let mut sorted = points.to_vec();
-        sorted.sort_by(|a, b| b.0.cmp(&a.0));
+        sorted.sort_by_key(|p| std::cmp::Reverse(p.0));
         let mut groups: Vec<(usize, Vec<(i64, f64)>)> = Vec::new();
         for (t, v) in sorted {
             let age = now - t;
@@ -150,18 +150,17 @@ impl Model {
         }
         let (from, until) = (from.max(oldest), until.min(now));
         let age = now - from;
-        let a = self
-            .archives
-            .iter()
-            .find(|a| a.retention() >= age)
-            .unwrap();
+        let a = self.archives.iter().find(|a| a.retention() >= age).unwrap();
         let step = a.spp;
         let start = from - from % step + step;
         let mut end = until - until % step + step;
         if start == end {
             end += step;
         }
-        let values = (start..end).step_by(step as usize).map(|t| a.get(t)).collect();
+        let values = (start..end)
+            .step_by(step as usize)
+            .map(|t| a.get(t))
+            .collect();
         Some((start, end, step, values))
     }
 }
@@ -238,7 +237,13 @@ fn check_all(w: &Whisper, path: &Path, model: &Model, now: i64) -> Result<(), Te
         match (got, want) {
             (Some(g), Some((s, e, st, v))) => {
                 prop_assert_eq!((g.start, g.end, g.step), (s, e, st));
-                prop_assert!(same(&g.values, &v), "archive {}: {:?} vs {:?}", a.spp, g.values, v);
+                prop_assert!(
+                    same(&g.values, &v),
+                    "archive {}: {:?} vs {:?}",
+                    a.spp,
+                    g.values,
+                    v
+                );
             }
             (g, w) => prop_assert_eq!(g.is_none(), w.is_none()),
         }
@@ -246,7 +251,12 @@ fn check_all(w: &Whisper, path: &Path, model: &Model, now: i64) -> Result<(), Te
     Ok(())
 }
 
-fn run(layout: usize, method: AggregationMethod, xff: f32, ops: Vec<Op>) -> Result<(), TestCaseError> {
+fn run(
+    layout: usize,
+    method: AggregationMethod,
+    xff: f32,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.wsp");
     let specs = LAYOUTS[layout];
@@ -258,7 +268,7 @@ fn run(layout: usize, method: AggregationMethod, xff: f32, ops: Vec<Op>) -> Resu
         &CreateOptions {
             x_files_factor: f64::from(xff),
             aggregation_method: method,
-            sparse: layout % 2 == 0,
+            sparse: layout.is_multiple_of(2),
             ..CreateOptions::default()
         },
     )

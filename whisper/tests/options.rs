@@ -89,7 +89,9 @@ fn locked_writes_wait_for_the_lock() {
     holder.unlock().unwrap();
     rx.recv_timeout(Duration::from_secs(10)).unwrap();
     writer.join().unwrap();
-    let f = whisper::fetch(&path, NOW - 20, Some(NOW), Some(NOW)).unwrap().unwrap();
+    let f = whisper::fetch(&path, NOW - 20, Some(NOW), Some(NOW))
+        .unwrap()
+        .unwrap();
     assert_eq!(f.values, vec![None, Some(1.0)]);
 }
 
@@ -102,12 +104,18 @@ fn header_cache_is_used_until_set_metadata_invalidates_it() {
         cache_headers: true,
         ..Options::default()
     });
-    assert_eq!(cached.info(&path).unwrap().aggregation_method, AggregationMethod::Average);
+    assert_eq!(
+        cached.info(&path).unwrap().aggregation_method,
+        AggregationMethod::Average
+    );
     // Changed behind the cache's back: the cached header is still served, as whisper does.
     whisper::Whisper::default()
         .set_aggregation_method(&path, AggregationMethod::Max, None)
         .unwrap();
-    assert_eq!(cached.info(&path).unwrap().aggregation_method, AggregationMethod::Average);
+    assert_eq!(
+        cached.info(&path).unwrap().aggregation_method,
+        AggregationMethod::Average
+    );
     // Changed through the cache: invalidated.
     let old = cached
         .set_aggregation_method(&path, AggregationMethod::Sum, Some(0.25))
@@ -118,5 +126,8 @@ fn header_cache_is_used_until_set_metadata_invalidates_it() {
     assert_eq!(h.aggregation_method, AggregationMethod::Sum);
     assert_eq!(h.x_files_factor, 0.25);
     assert_eq!(cached.set_x_files_factor(&path, 0.1).unwrap(), 0.25);
-    assert_eq!(f64::from(cached.info(&path).unwrap().x_files_factor), 0.10000000149011612);
+    assert_eq!(
+        f64::from(cached.info(&path).unwrap().x_files_factor),
+        0.10000000149011612
+    );
 }
