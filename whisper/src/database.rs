@@ -147,12 +147,12 @@ impl Whisper {
                 bad.seconds_per_point, bad.points
             )));
         }
-        let xff = checked_xff(opts.x_files_factor)?;
-        let header = layout(&archives, opts.aggregation_method, xff)?;
-
+        // whisper checks for an existing file before it looks at the xFilesFactor.
         if path.exists() {
             return Err(already_exists(path));
         }
+        let xff = checked_xff(opts.x_files_factor)?;
+        let header = layout(&archives, opts.aggregation_method, xff)?;
         let file = match OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(already_exists(path)),
@@ -671,19 +671,118 @@ impl<'p> OpenDb<'p> {
     /// `__propagate`: aggregates the window of `higher` under the `lower` interval containing
     /// `timestamp` and writes it to `lower` if enough of the window is known.
     fn propagate(&mut self, timestamp: i64, higher: usize, lower: usize) -> Result<bool> {
+        let mut point = Vec::with_capacity(1);
+        let propagated = self.propagate_into(timestamp, higher, lower, None, &mut point)?;
+        for (offset, bytes) in point {
+            self.write(lower, offset, &bytes)?;
+        }
+        Ok(propagated)
+    }
+
+    /// One level of `__archive_update_many`'s propagation: `__propagate(interval, higher,
+    /// lower)` for each of `intervals` (aligned to `lower`, in set order), with the results and
+    /// final bytes of [`Self::propagate`] called for each but fewer system calls. The level
+    /// writes only to `lower`, so when the windows lie close together they are cut from one
+    /// read of `higher`, and the points are written once all are computed, one write per run
+    /// of adjacent slots (of two points for one slot the later still wins).
+    fn propagate_level(&mut self, intervals: &[u32], higher: usize, lower: usize) -> Result<bool> {
+        let hi = self.header.archives[higher];
+        let lo = self.header.archives[lower];
+        let hi_base = self.base(higher)?;
+        let step = i64::from(hi.seconds_per_point);
+        let window_points = i64::from(lo.seconds_per_point / hi.seconds_per_point);
+        let min = intervals.iter().copied().min().map_or(0, i64::from);
+        let max = intervals.iter().copied().max().map_or(0, i64::from);
+        let span_points = (max - min) / step + window_points;
+        let span = if intervals.len() > 1
+            && hi_base != 0
+            && window_points > 0
+            && lo.seconds_per_point.is_multiple_of(hi.seconds_per_point)
+            && span_points <= i64::from(hi.points)
+            && span_points <= 2 * window_points * intervals.len() as i64
+        {
+            let first = hi.slot_offset(i64::from(hi_base), min);
+            let relative_last =
+                (first - u64::from(hi.offset) + span_points as u64 * POINT_SIZE) % hi.size_bytes();
+            let last = relative_last + u64::from(hi.offset);
+            Some(self.read_ring(higher, first, last, "Unable to read datapoints")?)
+        } else {
+            None
+        };
+        let mut points = Vec::with_capacity(intervals.len());
+        let mut computed = Ok(false);
+        for &interval in intervals {
+            let span = span.as_deref().map(|s| (min, s));
+            match self.propagate_into(i64::from(interval), higher, lower, span, &mut points) {
+                Ok(true) => computed = Ok(true),
+                Ok(false) => {}
+                Err(e) => {
+                    computed = Err(e);
+                    break;
+                }
+            }
+        }
+        // Whatever was computed is written, as whisper would have written it already.
+        let written = self.write_points(lower, points);
+        let propagated = computed?;
+        written?;
+        Ok(propagated)
+    }
+
+    /// Writes `(offset, point)` pairs into archive `index` with the result of writing them one
+    /// by one in order, in one write per run of adjacent slots.
+    fn write_points(&mut self, index: usize, mut points: Vec<(u64, [u8; 12])>) -> Result<()> {
+        // Stable: of equal offsets the later stays later, and overwrites the earlier below.
+        points.sort_by_key(|&(offset, _)| offset);
+        let mut i = 0;
+        while i < points.len() {
+            let start = points[i].0;
+            let mut bytes: Vec<u8> = Vec::with_capacity(12 * (points.len() - i));
+            while i < points.len() && points[i].0 <= start + bytes.len() as u64 {
+                let (offset, point) = points[i];
+                if offset == start + bytes.len() as u64 {
+                    bytes.extend_from_slice(&point);
+                } else {
+                    let len = bytes.len();
+                    bytes[len - 12..].copy_from_slice(&point);
+                }
+                i += 1;
+            }
+            self.write(index, start, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// `__propagate` up to the write: the point for `lower` and its offset, pushed onto
+    /// `points` (the base cache already knowing about it). The window comes from `span`, the
+    /// higher archive's points from interval `span.0` on, when given, else from the file.
+    fn propagate_into(
+        &mut self,
+        timestamp: i64,
+        higher: usize,
+        lower: usize,
+        span: Option<(i64, &[u8])>,
+        points: &mut Vec<(u64, [u8; 12])>,
+    ) -> Result<bool> {
         let hi = self.header.archives[higher];
         let lo = self.header.archives[lower];
         let lower_interval = align(timestamp, lo.seconds_per_point);
-        let hi_base = self.base(higher)?;
-        let first = if hi_base == 0 {
-            u64::from(hi.offset)
-        } else {
-            hi.slot_offset(i64::from(hi_base), lower_interval)
-        };
         let window_bytes = u64::from(lo.seconds_per_point / hi.seconds_per_point) * POINT_SIZE;
-        let relative_last = (first - u64::from(hi.offset) + window_bytes) % hi.size_bytes();
-        let last = relative_last + u64::from(hi.offset);
-        let bytes = self.read_ring(higher, first, last, "Unable to read datapoints")?;
+        let bytes = if let Some((span_start, span)) = span {
+            let at = (lower_interval - span_start) / i64::from(hi.seconds_per_point);
+            let at = at as usize * POINT_SIZE as usize;
+            span[at..at + window_bytes as usize].to_vec()
+        } else {
+            let hi_base = self.base(higher)?;
+            let first = if hi_base == 0 {
+                u64::from(hi.offset)
+            } else {
+                hi.slot_offset(i64::from(hi_base), lower_interval)
+            };
+            let relative_last = (first - u64::from(hi.offset) + window_bytes) % hi.size_bytes();
+            let last = relative_last + u64::from(hi.offset);
+            self.read_ring(higher, first, last, "Unable to read datapoints")?
+        };
 
         let step = i64::from(hi.seconds_per_point);
         let mut expected = lower_interval;
@@ -707,14 +806,18 @@ impl<'p> OpenDb<'p> {
             return Ok(false);
         }
         let value = aggregate(self.header.aggregation_method, &window).expect("known > 0");
-        let point = encode_point(to_u32(lower_interval)?, value);
+        let interval = to_u32(lower_interval)?;
+        let point = encode_point(interval, value);
         let lo_base = self.base(lower)?;
         let offset = if lo_base == 0 {
             u64::from(lo.offset)
         } else {
             lo.slot_offset(i64::from(lo_base), lower_interval)
         };
-        self.write(lower, offset, &point)?;
+        if offset == u64::from(lo.offset) {
+            self.bases[lower] = Some(interval);
+        }
+        points.push((offset, point));
         Ok(true)
     }
 
@@ -784,13 +887,7 @@ impl<'p> OpenDb<'p> {
             let lower_spp = self.header.archives[lower].seconds_per_point;
             let intervals =
                 set_iteration_order(aligned.iter().map(|&(t, _)| align(t, lower_spp) as u32));
-            let mut propagated = false;
-            for interval in intervals {
-                if self.propagate(i64::from(interval), higher, lower)? {
-                    propagated = true;
-                }
-            }
-            if !propagated {
+            if !self.propagate_level(&intervals, higher, lower)? {
                 break;
             }
             higher = lower;
@@ -916,4 +1013,36 @@ fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usi
         }
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_reports_an_existing_file_before_a_bad_x_files_factor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.wsp");
+        let w = Whisper::default();
+        let archives = [ArchiveSpec::new(60, 10)];
+        w.create(&path, &archives, &CreateOptions::default())
+            .unwrap();
+        let bad = CreateOptions {
+            x_files_factor: 1.5,
+            ..CreateOptions::default()
+        };
+        let e = w.create(&path, &archives, &bad).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("File {} already exists!", path.display())
+        );
+        let e = w
+            .create(&dir.path().join("b.wsp"), &archives, &bad)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid xFilesFactor 1.5, not between 0 and 1"
+        );
+        assert!(!dir.path().join("b.wsp").exists());
+    }
 }

@@ -17,6 +17,8 @@
 //! clock, so behaviour is reproducible.
 
 mod aggregate;
+/// Shared code of the `whisper-*` command-line tools (clock, errors, Python-style output).
+pub mod cli;
 mod database;
 pub mod error;
 pub mod format;
@@ -29,9 +31,7 @@ pub mod tools;
 use std::path::Path;
 
 pub use aggregate::aggregate;
-pub use database::{
-    now_epoch_secs, ArchiveDiff, CreateOptions, Fetched, Options, Whisper,
-};
+pub use database::{now_epoch_secs, ArchiveDiff, CreateOptions, Fetched, Options, Whisper};
 pub use error::{Error, Result};
 pub use format::{AggregationMethod, ArchiveInfo, Header};
 pub use pyset::set_iteration_order;
@@ -58,6 +58,11 @@ pub fn update_many(path: &Path, points: &[(i64, f64)], now: Option<i64>) -> Resu
 }
 
 /// [`Whisper::fetch`] with default options and automatic archive selection.
-pub fn fetch(path: &Path, from: i64, until: Option<i64>, now: Option<i64>) -> Result<Option<Fetched>> {
+pub fn fetch(
+    path: &Path,
+    from: i64,
+    until: Option<i64>,
+    now: Option<i64>,
+) -> Result<Option<Fetched>> {
     Whisper::default().fetch(path, from, until, now, None)
 }

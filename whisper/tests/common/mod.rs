@@ -46,5 +46,7 @@ pub fn reference_command(script: &std::path::Path) -> Command {
 
 /// The directory of Python helper scripts for the tests (`whisper/tests/reference`).
 pub fn helper_scripts_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("reference")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("reference")
 }
