@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -495,11 +495,15 @@ impl Whisper {
     }
 
     fn open_for_write<'p>(&self, path: &'p Path) -> Result<OpenDb<'p>> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        // The reads an update makes right after its own writes would each update the access
+        // time; O_NOATIME spares that when we own the file, and is refused (EPERM) otherwise.
+        let mut open = OpenOptions::new();
+        open.read(true).write(true);
+        let file = match open.clone().custom_flags(libc::O_NOATIME).open(path) {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => open.open(path),
+            other => other,
+        }
+        .map_err(|e| Error::io(path, e))?;
         if self.options.fadvise_random {
             sys::fadvise_random(&file);
         }
