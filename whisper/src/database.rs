@@ -528,6 +528,7 @@ impl Whisper {
         let mut buf = vec![0u8; 512.min(file_len) as usize];
         read_full_at(file, &mut buf, 0).map_err(|e| Error::io(path, e))?;
         if let Some(count) = Header::archive_count(&buf) {
+            let count = count.min(crate::format::MAX_ARCHIVES);
             let needed = (Header::size_for(count as usize) + POINT_SIZE).min(file_len) as usize;
             if needed > buf.len() {
                 let have = buf.len();

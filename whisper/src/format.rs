@@ -31,6 +31,10 @@ pub const METADATA_SIZE: u64 = 16;
 pub const ARCHIVE_INFO_SIZE: u64 = 12;
 /// Size of one stored point.
 pub const POINT_SIZE: u64 = 12;
+/// More archives than any valid file can have: each archive's precision is a strictly larger
+/// multiple of the previous one's, so a u32 precision allows at most 32. A count above this is
+/// refused before the header is read, so a foreign file cannot make us read gigabytes of it.
+pub const MAX_ARCHIVES: u32 = 1024;
 
 /// How a lower-precision archive summarises the points of a higher-precision one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -242,7 +246,12 @@ impl Header {
             return Err(unreadable());
         }
         let count = be_u32(&meta[12..16]);
-        // A count the file cannot hold is caught here rather than by allocating for it.
+        if count > MAX_ARCHIVES {
+            return Err(Error::corrupt(
+                path,
+                format!("Unable to read header: {count} archives"),
+            ));
+        }
         let mut archives = Vec::with_capacity((count as usize).min(bytes.len() / 12));
         for i in 0..count as usize {
             let start = 16 + 12 * i;
@@ -374,6 +383,17 @@ mod tests {
         assert_eq!(e.to_string(), "Unable to read archive1 metadata (t.wsp)");
         let e = Header::parse(&bytes[..10], 356_884, p).unwrap_err();
         assert_eq!(e.to_string(), "Unable to read header (t.wsp)");
+    }
+
+    #[test]
+    fn absurd_archive_counts_are_refused_early() {
+        let mut bytes = example().encode();
+        bytes[12..16].copy_from_slice(&u32::MAX.to_be_bytes());
+        let e = Header::parse(&bytes, 1 << 40, Path::new("t.wsp")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Unable to read header: 4294967295 archives (t.wsp)"
+        );
     }
 
     #[test]
