@@ -17,39 +17,17 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use whisper::{parse_retention_def, ArchiveSpec, CreateOptions, Whisper};
+use whisper::{CreateOptions, Whisper};
 
-const SPEC: &str = "10s:6h,1m:7d,10m:5y";
-/// The start of the timed writes; prefilled data ends 10 s before.
-const T0: i64 = 1_699_999_200;
-const PREFILL_SECONDS: i64 = 8 * 86_400;
-const STEP: i64 = 10;
+mod workload;
+use workload::{archives, prefilled, value, STEP, T0};
+
 /// Restart from a freshly prefilled file before timestamps get near u32's end.
 const LAST_TIMESTAMP: i64 = 4_000_000_000;
-
-fn value(i: i64) -> f64 {
-    ((i * 7919) % 1000) as f64 / 10.0
-}
-
-fn archives() -> Vec<ArchiveSpec> {
-    SPEC.split(',')
-        .map(|d| parse_retention_def(d).expect("valid retention"))
-        .collect()
-}
-
-fn prefilled(db: &Whisper, path: &Path) {
-    let _ = std::fs::remove_file(path);
-    db.create(path, &archives(), &CreateOptions::default())
-        .expect("create");
-    let points: Vec<(i64, f64)> = (1..=PREFILL_SECONDS / STEP)
-        .map(|k| (T0 - STEP * k, value(k)))
-        .collect();
-    db.update_many(path, &points, Some(T0)).expect("prefill");
-}
 
 fn update_many(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");

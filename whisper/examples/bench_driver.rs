@@ -23,12 +23,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use whisper::{parse_retention_def, ArchiveSpec, CreateOptions, Whisper};
+use whisper::{CreateOptions, Whisper};
 
-const SPEC: &str = "10s:6h,1m:7d,10m:5y";
-const T0: i64 = 1_699_999_200;
-const PREFILL_SECONDS: i64 = 8 * 86_400;
-const STEP: i64 = 10;
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+use workload::{archives, prefilled, value, STEP, T0};
 
 #[derive(Parser, Debug)]
 #[command(about = "Times whisper operations with this crate for bench/whisper_vs_reference.py")]
@@ -70,28 +69,9 @@ enum Op {
     },
 }
 
-fn value(i: i64) -> f64 {
-    ((i * 7919) % 1000) as f64 / 10.0
-}
-
-fn archives() -> Vec<ArchiveSpec> {
-    SPEC.split(',')
-        .map(|d| parse_retention_def(d).expect("valid retention"))
-        .collect()
-}
-
 fn create(db: &Whisper, path: &Path) {
     db.create(path, &archives(), &CreateOptions::default())
         .expect("create");
-}
-
-fn prefill(db: &Whisper, path: &Path) {
-    let _ = std::fs::remove_file(path);
-    create(db, path);
-    let points: Vec<(i64, f64)> = (1..=PREFILL_SECONDS / STEP)
-        .map(|k| (T0 - STEP * k, value(k)))
-        .collect();
-    db.update_many(path, &points, Some(T0)).expect("prefill");
 }
 
 fn marker(on: bool, name: &str) {
@@ -108,7 +88,7 @@ fn main() {
     let json = match args.op {
         Op::Update { batch, calls } => {
             let path = args.dir.join(format!("ours-update-{batch}.wsp"));
-            prefill(&db, &path);
+            prefilled(&db, &path);
             let b = batch as i64;
             for round in 0..args.rounds {
                 let first = (round * calls) as i64;
@@ -137,7 +117,7 @@ fn main() {
         }
         Op::Fetch { seconds, calls } => {
             let path = args.dir.join("ours-fetch.wsp");
-            prefill(&db, &path);
+            prefilled(&db, &path);
             let (mut known, mut sum, mut len) = (0usize, 0.0f64, 0usize);
             for _ in 0..args.rounds {
                 marker(args.marker, "begin");
