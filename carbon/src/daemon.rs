@@ -60,24 +60,25 @@ pub struct Listeners {
 }
 
 impl Listeners {
-    /// Binds every listener the settings enable.
-    pub async fn bind(s: &CacheSettings) -> Result<Self, Error> {
-        async fn tcp(
-            what: &'static str,
-            interface: &str,
-            port: u16,
-        ) -> Result<Option<TcpListener>, Error> {
-            if port == 0 {
-                return Ok(None);
+    /// Binds every listener the settings enable (a port of 0 disables one, as in the
+    /// reference). With `free_ports`, each enabled listener binds a port the system chooses
+    /// instead of its configured one (tests; see `addresses`).
+    pub async fn bind(s: &CacheSettings, free_ports: bool) -> Result<Self, Error> {
+        let port = |p: u16| if free_ports { 0 } else { p };
+        let tcp = |what: &'static str, interface: &str, configured: u16| {
+            let addr = format!("{interface}:{}", port(configured));
+            async move {
+                if configured == 0 {
+                    return Ok(None);
+                }
+                TcpListener::bind(&addr)
+                    .await
+                    .map(Some)
+                    .map_err(|source| Error::Bind { what, addr, source })
             }
-            let addr = format!("{interface}:{port}");
-            TcpListener::bind(&addr)
-                .await
-                .map(Some)
-                .map_err(|source| Error::Bind { what, addr, source })
-        }
+        };
         let udp = if s.enable_udp_listener && s.udp_receiver_port != 0 {
-            let addr = format!("{}:{}", s.udp_receiver_interface, s.udp_receiver_port);
+            let addr = format!("{}:{}", s.udp_receiver_interface, port(s.udp_receiver_port));
             Some(UdpSocket::bind(&addr).await.map_err(|source| Error::Bind {
                 what: "udp",
                 addr,

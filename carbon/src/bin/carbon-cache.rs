@@ -2,6 +2,7 @@
 //! then flushes the cache to disk. Runs in the foreground (for systemd); `stop` and `status`
 //! act on the pidfile of a running instance.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,9 +57,13 @@ struct Args {
     #[arg(long)]
     blacklist: Option<PathBuf>,
     /// Write the bound listener addresses (`name address` lines) to this file once listening:
-    /// with ports set to 0 in carbon.conf, this tells tests and scripts where to connect.
+    /// with --free-ports, this tells tests and scripts where to connect.
     #[arg(long)]
     listener_addr_file: Option<PathBuf>,
+    /// Bind each enabled listener on a port the system chooses instead of its configured one
+    /// (for tests, with --listener-addr-file).
+    #[arg(long)]
+    free_ports: bool,
     /// Accepted for compatibility with carbon's scripts: the daemon always runs in the
     /// foreground and logs to standard error.
     #[arg(long)]
@@ -199,7 +204,7 @@ async fn serve(args: Args, settings: CacheSettings) -> anyhow::Result<()> {
     std::fs::create_dir_all(&settings.local_data_dir)
         .with_context(|| format!("cannot create {}", settings.local_data_dir.display()))?;
     let _pidfile = PidFile::create(&settings.pidfile)?;
-    let listeners = Listeners::bind(&settings).await?;
+    let listeners = Listeners::bind(&settings, args.free_ports).await?;
     if let Some(path) = &args.listener_addr_file {
         let text: String = listeners
             .addresses()
@@ -239,6 +244,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     let result = load(&args).and_then(|settings| match args.action {
