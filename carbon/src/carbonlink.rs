@@ -54,6 +54,7 @@ impl CacheQuery {
             }
             Request::CacheQueryBulk { metrics } => {
                 Stats::add(&self.stats.cache_bulk_queries, 1);
+                Stats::add(&self.stats.cache_bulk_query_metrics, metrics.len() as u64);
                 let found = self.cache.get_many(metrics.iter());
                 if self.log_cache_hits {
                     let total: usize = found.iter().map(Vec::len).sum();

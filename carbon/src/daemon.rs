@@ -19,6 +19,7 @@ use tracing::{error, info, warn};
 
 use crate::cache::{CacheOptions, MetricCache, WriteStrategy};
 use crate::carbonlink::{handle_queries, CacheQuery};
+use crate::instrumentation::{self, InstrumentationConfig};
 use crate::listener::{handle_lines, handle_pickles, serve_tcp, serve_udp, ConnectionLimits};
 use crate::receiver::{FlowControl, Lists, Receiver};
 use crate::stats::{LogLimiter, Stats};
@@ -272,7 +273,12 @@ pub async fn run(
             connection_limit.clone(),
             shutdown.clone(),
             tracker.clone(),
-            move |stream, peer| handle_lines(stream, peer, Arc::clone(&r), limits, s.clone()),
+            move |stream, peer| {
+                counted(
+                    &r.stats,
+                    handle_lines(stream, peer, Arc::clone(&r), limits, s.clone()),
+                )
+            },
         )));
     }
     if let Some(l) = listeners.pickle {
@@ -283,7 +289,12 @@ pub async fn run(
             connection_limit.clone(),
             shutdown.clone(),
             tracker.clone(),
-            move |stream, peer| handle_pickles(stream, peer, Arc::clone(&r), limits, s.clone()),
+            move |stream, peer| {
+                counted(
+                    &r.stats,
+                    handle_pickles(stream, peer, Arc::clone(&r), limits, s.clone()),
+                )
+            },
         )));
     }
     if let Some(socket) = listeners.udp {
@@ -317,6 +328,16 @@ pub async fn run(
         )));
     }
     let reloader = tokio::spawn(reload_loop(files, schemas, lists, reload, shutdown.clone()));
+    let instrumentation = tokio::spawn(instrumentation::run(
+        InstrumentationConfig {
+            prefix: settings.carbon_metric_prefix.clone(),
+            instance: settings.instance.clone(),
+            interval: Duration::from_secs_f64(settings.carbon_metric_interval_secs.max(0.0)),
+        },
+        Arc::clone(&stats),
+        Arc::clone(&cache),
+        shutdown.clone(),
+    ));
 
     shutdown.cancelled().await;
     info!("shutting down: stopping listeners");
@@ -326,6 +347,7 @@ pub async fn run(
     tracker.close();
     tracker.wait().await;
     let _ = reloader.await;
+    let _ = instrumentation.await;
     info!(
         points = cache.size(),
         metrics = cache.len(),
@@ -354,6 +376,19 @@ pub async fn run(
         "shutdown complete"
     );
     Ok(())
+}
+
+/// `connection`, counted in `activeConnections` while it runs.
+fn counted(
+    stats: &Arc<Stats>,
+    connection: impl std::future::Future<Output = ()> + Send + 'static,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let stats = Arc::clone(stats);
+    Stats::shift(&stats.active_connections, 1);
+    async move {
+        connection.await;
+        Stats::shift(&stats.active_connections, -1);
+    }
 }
 
 /// Re-reads the schemas every 60 s and the lists when their files change (checked every 10 s),

@@ -15,6 +15,7 @@
 //! - [`writer`]: threads that pop metrics, create files by the storage schemas and write them,
 //!   rate-limited by [`ratelimit::TokenBucket`]s, and flush everything on shutdown.
 //! - [`daemon`]: binds the listeners and runs it all until the shutdown token fires.
+//! - [`instrumentation`]: the daemon's own metrics (`carbon.agents.<host>-<instance>.*`).
 //! - [`stats`]: counters and the log rate limit.
 //!
 //! Names are normalised and mapped to files by the `graphite-tags` crate, configuration comes
@@ -24,6 +25,7 @@
 pub mod cache;
 pub mod carbonlink;
 pub mod daemon;
+pub mod instrumentation;
 pub mod listener;
 pub mod ratelimit;
 pub mod receiver;

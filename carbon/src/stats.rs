@@ -1,7 +1,7 @@
 //! Counters of what the daemon accepted, refused and wrote, named as carbon's self-metrics
 //! (`carbon.agents.<host>-<instance>.<name>`), and a rate limit for the logs about bad input.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,8 @@ pub struct Stats {
     pub committed_points: AtomicU64,
     /// `update_many` calls (`updateOperations`).
     pub update_operations: AtomicU64,
+    /// Time spent in those calls, in microseconds (for `avgUpdateTime`).
+    pub update_micros: AtomicU64,
     /// Files created (`creates`).
     pub creates: AtomicU64,
     /// Creations postponed by MAX_CREATES_PER_MINUTE; the points stayed in the cache.
@@ -34,6 +36,10 @@ pub struct Stats {
     pub cache_queries: AtomicU64,
     /// Bulk cache queries answered (`cacheBulkQueries`).
     pub cache_bulk_queries: AtomicU64,
+    /// Metrics asked for by those bulk queries (for `cache.bulk_queries_average_size`).
+    pub cache_bulk_query_metrics: AtomicU64,
+    /// Receiver connections open now (`activeConnections`).
+    pub active_connections: AtomicI64,
 }
 
 impl Stats {
@@ -45,6 +51,16 @@ impl Stats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Moves a gauge by `delta`.
+    pub fn shift(gauge: &AtomicI64, delta: i64) {
+        gauge.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Reads a gauge.
+    pub fn get_gauge(gauge: &AtomicI64) -> i64 {
+        gauge.load(Ordering::Relaxed)
     }
 }
 

@@ -197,6 +197,10 @@ impl Writer {
             Ok(()) => {
                 Stats::add(&self.stats.committed_points, whole.len() as u64);
                 Stats::add(&self.stats.update_operations, 1);
+                Stats::add(
+                    &self.stats.update_micros,
+                    started.elapsed().as_micros() as u64,
+                );
                 if self.config.log_updates {
                     info!(target: "updates", "wrote {} datapoints for {metric} in {:.5} seconds", whole.len(), started.elapsed().as_secs_f64());
                 }
