@@ -18,7 +18,7 @@ use carbon_proto::pickle::{self, Limits};
 use carbon_proto::{parse_line, split_datagram, FrameError, LengthPrefixedCodec, LineCodec};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::codec::Decoder;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -56,6 +56,16 @@ pub async fn serve_tcp<H, F>(
     H: Fn(TcpStream, SocketAddr) -> F,
     F: Future<Output = ()> + Send + 'static,
 {
+    let spawn = |stream: TcpStream, peer: SocketAddr, permit: Option<OwnedSemaphorePermit>| {
+        debug!(%peer, protocol, "connection established");
+        let _ = stream.set_nodelay(true);
+        let conn = handler(stream, peer);
+        tracker.spawn(async move {
+            conn.await;
+            drop(permit);
+            debug!(%peer, protocol, "connection closed");
+        });
+    };
     loop {
         let permit = match &limit {
             Some(sem) => tokio::select! {
@@ -69,22 +79,33 @@ pub async fn serve_tcp<H, F>(
             a = listener.accept() => a,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                debug!(%peer, protocol, "connection established");
-                let _ = stream.set_nodelay(true);
-                let conn = handler(stream, peer);
-                tracker.spawn(async move {
-                    conn.await;
-                    drop(permit);
-                    debug!(%peer, protocol, "connection closed");
-                });
-            }
+            Ok((stream, peer)) => spawn(stream, peer, permit),
             Err(e) => {
                 // Out of descriptors and the like: wait a little rather than spin.
                 warn!(protocol, error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+    // Connections the kernel completed before the shutdown but not accepted yet carry data
+    // their clients consider sent: take them too (straight from the kernel's queue, whatever
+    // the reactor has seen), so that the drain reads it.
+    match listener.into_std() {
+        Ok(listener) => {
+            let _ = listener.set_nonblocking(true);
+            while let Ok((stream, peer)) = listener.accept() {
+                match stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream))
+                {
+                    Ok(stream) => spawn(stream, peer, None),
+                    Err(e) => {
+                        warn!(%peer, protocol, error = %e, "cannot take a pending connection")
+                    }
+                }
+            }
+        }
+        Err(e) => warn!(protocol, error = %e, "cannot take the pending connections"),
     }
     info!(protocol, "listener stopped");
 }

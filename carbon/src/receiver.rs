@@ -20,6 +20,9 @@ pub fn now_secs() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// One past the largest timestamp a whisper file can hold (2^32).
+const WHISPER_TIMESTAMP_END: f64 = 4_294_967_296.0;
+
 /// The white- and blacklist in force (reloaded when their files change).
 #[derive(Debug, Default)]
 pub struct Lists {
@@ -160,6 +163,15 @@ impl Receiver {
             }
         }
         let point = normalize(point, now_secs(), self.min_timestamp_resolution_secs)?;
+        // Whisper stores u32 timestamps: a point outside them would fail the write of every
+        // point of its metric in the same batch (the reference's struct.error), so refuse it.
+        if !(0.0..WHISPER_TIMESTAMP_END).contains(&point.timestamp) {
+            Stats::add(&self.stats.invalid_input, 1);
+            if let Some(held) = self.log_limit.allow() {
+                warn!(metric = %point.metric.escape_debug(), timestamp = point.timestamp, held_back = held, "refusing a timestamp outside whisper's range 0..2^32");
+            }
+            return None;
+        }
         let name = normalized_name(point.metric);
         if let Err(e) = graphite_tags::validate_metric_name(&name) {
             Stats::add(&self.stats.unsafe_names, 1);

@@ -8,6 +8,7 @@
 //! plain threads, never the async runtime's. On shutdown [`Writer::drain`] makes the threads
 //! write everything left (at MAX_UPDATES_PER_SECOND_ON_SHUTDOWN when set) and then return.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -72,6 +73,10 @@ pub struct Writer {
     draining: AtomicBool,
     /// Pops in a row that ended in a postponed create, across threads.
     postponed_in_a_row: AtomicUsize,
+    /// Metrics a thread is creating or writing now. Another thread that pops one of them puts
+    /// its points back rather than write the same file at once: whisper's updates are
+    /// read-modify-write, and a create's zero fill would overwrite points written meanwhile.
+    in_flight: Mutex<HashSet<String>>,
 }
 
 enum Outcome {
@@ -106,6 +111,7 @@ impl Writer {
             create_bucket,
             draining: AtomicBool::new(false),
             postponed_in_a_row: AtomicUsize::new(0),
+            in_flight: Mutex::new(HashSet::new()),
         }
     }
 
@@ -147,7 +153,15 @@ impl Writer {
                 std::thread::sleep(Duration::from_millis(50));
                 continue;
             };
-            match self.write_metric(&metric, points, draining) {
+            if !lock(&self.in_flight).insert(metric.clone()) {
+                // Written by another thread right now: these newer points go after.
+                self.cache.requeue(&metric, points);
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            let outcome = self.write_metric(&metric, points, draining);
+            lock(&self.in_flight).remove(&metric);
+            match outcome {
                 Outcome::Written => {
                     self.postponed_in_a_row.store(0, Ordering::Relaxed);
                 }
@@ -283,12 +297,26 @@ impl Writer {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        match self.whisper.create(path, &archives, &options) {
-            Ok(()) => {}
-            // Another writer thread created it meanwhile: fine.
-            Err(whisper::Error::InvalidConfiguration(_)) if path.exists() => {}
-            Err(e) => return Err(e.to_string()),
-        }
+        // Made under a temporary name and linked into place whole, so that a crash (kill -9)
+        // mid-create never leaves a truncated .wsp behind.
+        let file_name = path
+            .file_name()
+            .map_or_else(Default::default, |n| n.to_string_lossy());
+        let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let created = self
+            .whisper
+            .create(&tmp, &archives, &options)
+            .map_err(|e| e.to_string())
+            .and_then(|()| match std::fs::hard_link(&tmp, path) {
+                // Made meanwhile by another process sharing the directory: keep that one.
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    Err(format!("{}: {e}", path.display()))
+                }
+                _ => Ok(()),
+            });
+        let _ = std::fs::remove_file(&tmp);
+        created?;
         Stats::add(&self.stats.creates, 1);
         Ok(())
     }

@@ -223,7 +223,7 @@ impl Whisper {
         let mut db = self.open_for_write(path)?;
         let now = now.unwrap_or_else(now_epoch_secs);
         let timestamp = timestamp.unwrap_or(now);
-        let age = now - timestamp;
+        let age = now.saturating_sub(timestamp);
         if !(age < i64::from(db.header.max_retention) && age >= 0) {
             return Err(Error::TimestampNotCovered);
         }
@@ -297,7 +297,7 @@ impl Whisper {
         if from > until {
             return Err(Error::InvalidTimeInterval { from, until });
         }
-        let oldest = now - i64::from(db.header.max_retention);
+        let oldest = now.saturating_sub(i64::from(db.header.max_retention));
         if from > now || until < oldest {
             return Ok(None);
         }
@@ -636,14 +636,17 @@ impl<'p> OpenDb<'p> {
     fn archive_fetch(&mut self, index: usize, from: i64, until: i64) -> Result<Fetched> {
         let archive = self.header.archives[index];
         let step = i64::from(archive.seconds_per_point);
-        let from_interval = align(from, archive.seconds_per_point) + step;
-        let mut until_interval = align(until, archive.seconds_per_point) + step;
+        let from_interval = align(from, archive.seconds_per_point).saturating_add(step);
+        let mut until_interval = align(until, archive.seconds_per_point).saturating_add(step);
         if from_interval == until_interval {
-            until_interval += step;
+            until_interval = until_interval.saturating_add(step);
         }
         let base = self.base(index)?;
         if base == 0 {
-            let count = (until_interval - from_interval).div_euclid(step).max(0) as usize;
+            let count = until_interval
+                .saturating_sub(from_interval)
+                .div_euclid(step)
+                .max(0) as usize;
             return Ok(Fetched {
                 start: from_interval,
                 end: until_interval,
@@ -661,7 +664,7 @@ impl<'p> OpenDb<'p> {
             .map(|chunk| {
                 let (ts, value) = decode_point(chunk);
                 let v = (i64::from(ts) == expected).then_some(value);
-                expected += step;
+                expected = expected.saturating_add(step);
                 v
             })
             .collect();
@@ -798,7 +801,7 @@ impl<'p> OpenDb<'p> {
                 let (ts, value) = decode_point(chunk);
                 let v = (i64::from(ts) == expected).then_some(value);
                 known += usize::from(v.is_some());
-                expected += step;
+                expected = expected.saturating_add(step);
                 v
             })
             .collect();
@@ -915,7 +918,7 @@ fn assign_archives(
     let mut index = 0usize;
     let mut current: Vec<(i64, f64)> = Vec::new();
     for point in sorted {
-        let age = now - point.0;
+        let age = now.saturating_sub(point.0);
         while (archives[index].retention() as i64) < age {
             if !current.is_empty() {
                 current.reverse();
@@ -937,7 +940,8 @@ fn assign_archives(
 
 /// `ts - ts % spp` with Python's floor modulo.
 fn align(timestamp: i64, seconds_per_point: u32) -> i64 {
-    timestamp - timestamp.rem_euclid(i64::from(seconds_per_point))
+    // Saturating: absurd timestamps (near i64's ends) are refused later, never overflow here.
+    timestamp.saturating_sub(timestamp.rem_euclid(i64::from(seconds_per_point)))
 }
 
 fn to_u32(timestamp: i64) -> Result<u32> {

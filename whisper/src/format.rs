@@ -155,9 +155,10 @@ impl ArchiveInfo {
     /// timestamp stored in its first slot, non-zero). Python floor/modulo semantics, so intervals
     /// before the base wrap backwards.
     pub fn slot_offset(&self, base_interval: i64, interval: i64) -> u64 {
-        let spp = i64::from(self.seconds_per_point);
-        let point_distance = (interval - base_interval).div_euclid(spp);
-        let byte_distance = i128::from(point_distance) * POINT_SIZE as i128;
+        // i128: Python's integers do not overflow, and any two i64 differ by less than 2^65.
+        let spp = i128::from(self.seconds_per_point);
+        let point_distance = (i128::from(interval) - i128::from(base_interval)).div_euclid(spp);
+        let byte_distance = point_distance * POINT_SIZE as i128;
         let within = byte_distance.rem_euclid(self.size_bytes() as i128) as u64;
         u64::from(self.offset) + within
     }

@@ -117,3 +117,25 @@ fn empty_and_missing_files() {
     // update_many of nothing does not even open the file, as whisper.
     assert!(whisper::update_many(&missing, &[], None).is_ok());
 }
+
+#[test]
+fn extreme_timestamps_are_errors_or_dropped_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.wsp");
+    whisper::create(
+        &path,
+        &[ArchiveSpec::new(10, 12)],
+        &CreateOptions::default(),
+    )
+    .unwrap();
+    for t in [i64::MIN, i64::MIN + 1, -1, 1 << 32, i64::MAX] {
+        let _ = whisper::update(&path, 1.0, Some(t), Some(NOW));
+        whisper::update_many(&path, &[(t, 1.0)], Some(NOW)).ok();
+        let _ = whisper::fetch(&path, t, None, Some(NOW));
+        for now in [i64::MIN, i64::MAX] {
+            let _ = whisper::update(&path, 1.0, Some(t), Some(now));
+            let _ = whisper::update_many(&path, &[(t, 1.0)], Some(now));
+            let _ = whisper::fetch(&path, t.min(now), Some(now), Some(now));
+        }
+    }
+}
