@@ -314,6 +314,31 @@ impl MetricCache {
         counts
     }
 
+    /// Caches points in order under one lock acquisition until one is refused because the cache
+    /// is full. Returns how many were taken (stored or updated): the refused point and those
+    /// after it were not, and should be offered again once there is room (flow control).
+    pub fn store_until_full<M: AsRef<str>>(
+        &self,
+        points: &[(M, f64, f64)],
+    ) -> (usize, StoreCounts) {
+        let mut counts = StoreCounts::default();
+        let mut taken = 0;
+        let mut inner = self.lock();
+        for (metric, ts, value) in points {
+            match self.store_locked(&mut inner, metric.as_ref(), *ts, *value) {
+                StoreOutcome::Stored => counts.stored += 1,
+                StoreOutcome::Updated => counts.updated += 1,
+                StoreOutcome::Full => {
+                    counts.full += 1;
+                    break;
+                }
+            }
+            taken += 1;
+        }
+        self.size.store(inner.size, Ordering::Relaxed);
+        (taken, counts)
+    }
+
     fn store_locked(&self, inner: &mut Inner, metric: &str, ts: f64, value: f64) -> StoreOutcome {
         let full = self.max_size.is_some_and(|max| inner.size >= max);
         if let Some(entry) = inner.metrics.get_mut(metric) {

@@ -8,14 +8,18 @@
 //! reading what its client already sent until the client is quiet, so no point sent before the
 //! signal is lost.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use carbon_proto::pickle::{self, Limits};
-use carbon_proto::{parse_line, split_datagram, FrameError, LengthPrefixedCodec, LineCodec};
+use carbon_proto::{
+    parse_line, parse_line_fields, split_datagram, FrameError, LengthPrefixedCodec, LineCodec,
+    LineError,
+};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -161,13 +165,26 @@ pub async fn handle_lines(
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut drain_deadline = None;
     loop {
+        // Every complete line read so far goes to the cache as one batch, borrowed from `buf`.
+        let mut start = 0;
+        let mut batch = Vec::new();
         loop {
-            match codec.decode(&mut buf) {
-                Ok(Some(line)) => accept_line(&receiver, &line, peer).await,
+            match codec.next_line(&buf, &mut start) {
+                Ok(Some(range)) => {
+                    let line = &buf[range];
+                    match parse_line_fields(line) {
+                        Ok((metric, ts, value)) => batch.push((Cow::Borrowed(metric), ts, value)),
+                        Err(e) => invalid_line(&receiver, peer, line, &e),
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => invalid(&receiver, peer, "line", &e.to_string()),
             }
         }
+        if !batch.is_empty() {
+            receiver.accept_many(batch).await;
+        }
+        buf.advance(start);
         receiver.wait_until_accepting().await;
         match read_more(
             &mut stream,
@@ -192,11 +209,13 @@ pub async fn handle_lines(
 async fn accept_line(receiver: &Receiver, line: &[u8], peer: SocketAddr) {
     match parse_line(line) {
         Ok(point) => receiver.accept(point).await,
-        Err(e) => {
-            let shown: String = String::from_utf8_lossy(line).chars().take(400).collect();
-            invalid(receiver, peer, "line", &format!("{e}: {shown:?}"));
-        }
+        Err(e) => invalid_line(receiver, peer, line, &e),
     }
+}
+
+fn invalid_line(receiver: &Receiver, peer: SocketAddr, line: &[u8], e: &LineError) {
+    let shown: String = String::from_utf8_lossy(line).chars().take(400).collect();
+    invalid(receiver, peer, "line", &format!("{e}: {shown:?}"));
 }
 
 fn invalid(receiver: &Receiver, peer: SocketAddr, what: &str, detail: &str) {
@@ -264,9 +283,13 @@ async fn accept_pickle(receiver: &Receiver, frame: &[u8], limits: Limits, peer: 
     for e in element_errors {
         invalid(receiver, peer, "pickle element", &e.to_string());
     }
-    for point in points {
-        receiver.accept(point).await;
-    }
+    receiver
+        .accept_many(
+            points
+                .into_iter()
+                .map(|p| (Cow::Owned(p.metric), p.timestamp, p.value)),
+        )
+        .await;
 }
 
 /// Serves plaintext datagrams until `shutdown`.

@@ -123,5 +123,10 @@ mod tests {
         assert!(b.try_drain(4.0, 0.0));
         b.set_capacity_and_fill_rate(1000.0, 1000.0);
         assert_eq!(b.tokens(0.0), 996.0);
+        // MAX_UPDATES_PER_SECOND_ON_SHUTDOWN = inf lifts the limit.
+        b.set_capacity_and_fill_rate(f64::INFINITY, f64::INFINITY);
+        for _ in 0..10_000 {
+            assert_eq!(b.drain_blocking(1.0, 0.0), Duration::ZERO);
+        }
     }
 }

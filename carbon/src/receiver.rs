@@ -2,15 +2,16 @@
 //! and the `write` pipeline of carbon-cache): white/blacklists, the value and timestamp rules,
 //! the name checks and normalisation, then the cache, with flow control when it is full.
 
+use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use carbon_conf::RegexList;
-use carbon_proto::{normalize, Datapoint};
+use carbon_proto::{normalize_timestamp, Datapoint};
 use tokio::sync::watch;
 use tracing::warn;
 
-use crate::cache::{MetricCache, StoreOutcome};
+use crate::cache::MetricCache;
 use crate::stats::{LogLimiter, Stats};
 
 /// Seconds since the epoch, as `time.time()`.
@@ -118,61 +119,99 @@ impl Receiver {
     /// Takes one received point: refuses it (counted) or stores it in the cache. With flow
     /// control a full cache makes this wait for room instead of dropping the point.
     pub async fn accept(&self, point: Datapoint) {
-        let Some((name, timestamp, value)) = self.admit(point) else {
-            return;
-        };
-        loop {
-            match self.cache.store(&name, timestamp, value) {
-                StoreOutcome::Stored | StoreOutcome::Updated => {
-                    Stats::add(&self.stats.metrics_received, 1);
-                    return;
+        self.accept_many(std::iter::once((
+            Cow::Owned(point.metric),
+            point.timestamp,
+            point.value,
+        )))
+        .await;
+    }
+
+    /// Takes a batch of received points `(metric, timestamp, value)`, in order, as
+    /// [`accept`](Self::accept) takes each, but storing them under one cache lock. With flow
+    /// control, once the cache is full the rest of the batch waits for room (and is then
+    /// stored, in order); without it the points that find the cache full are dropped.
+    pub async fn accept_many<'a, I>(&self, points: I)
+    where
+        I: IntoIterator<Item = (Cow<'a, str>, f64, f64)>,
+    {
+        let now = now_secs();
+        let admitted: Vec<(Cow<'a, str>, f64, f64)> = points
+            .into_iter()
+            .filter_map(|(metric, ts, value)| self.admit(metric, ts, value, now))
+            .collect();
+        let mut rest = &admitted[..];
+        while !rest.is_empty() {
+            let Some(flow) = &self.flow else {
+                let counts = self
+                    .cache
+                    .store_many(rest.iter().map(|(m, t, v)| (m, *t, *v)));
+                Stats::add(
+                    &self.stats.metrics_received,
+                    (counts.stored + counts.updated) as u64,
+                );
+                if counts.full > 0 {
+                    Stats::add(&self.stats.cache_overflow, counts.full as u64);
+                    if let Some(held) = self.log_limit.allow() {
+                        warn!(
+                            size = self.cache.size(),
+                            dropped = counts.full,
+                            held_back = held,
+                            "MetricCache is full: points dropped"
+                        );
+                    }
                 }
-                StoreOutcome::Full => match &self.flow {
-                    Some(flow) => {
-                        flow.pause();
-                        flow.wait_resumed().await;
-                    }
-                    None => {
-                        Stats::add(&self.stats.cache_overflow, 1);
-                        if let Some(held) = self.log_limit.allow() {
-                            warn!(
-                                size = self.cache.size(),
-                                held_back = held,
-                                "MetricCache is full: point dropped"
-                            );
-                        }
-                        return;
-                    }
-                },
+                return;
+            };
+            let (taken, counts) = self.cache.store_until_full(rest);
+            Stats::add(
+                &self.stats.metrics_received,
+                (counts.stored + counts.updated) as u64,
+            );
+            rest = &rest[taken..];
+            if !rest.is_empty() {
+                flow.pause();
+                // The writer may have made room (and resumed) between the store and the pause.
+                if !self.cache.is_too_full() {
+                    flow.resume();
+                }
+                flow.wait_resumed().await;
             }
         }
     }
 
     /// Everything before the cache: the lists, the value and timestamp rules, the name check and
     /// normalisation. `None` when the point is refused.
-    fn admit(&self, point: Datapoint) -> Option<(String, f64, f64)> {
+    fn admit<'a>(
+        &self,
+        metric: Cow<'a, str>,
+        timestamp: f64,
+        value: f64,
+        now: f64,
+    ) -> Option<(Cow<'a, str>, f64, f64)> {
         if self.use_whitelist {
             let lists = self.lists.read().unwrap_or_else(|e| e.into_inner());
-            if lists.blacklist.matches(&point.metric) {
+            if lists.blacklist.matches(&metric) {
                 Stats::add(&self.stats.blacklist_matches, 1);
                 return None;
             }
-            if !lists.whitelist.is_empty() && !lists.whitelist.matches(&point.metric) {
+            if !lists.whitelist.is_empty() && !lists.whitelist.matches(&metric) {
                 Stats::add(&self.stats.whitelist_rejects, 1);
                 return None;
             }
         }
-        let point = normalize(point, now_secs(), self.min_timestamp_resolution_secs)?;
+        let timestamp =
+            normalize_timestamp(timestamp, value, now, self.min_timestamp_resolution_secs)?;
         // Whisper stores u32 timestamps: a point outside them would fail the write of every
         // point of its metric in the same batch (the reference's struct.error), so refuse it.
-        if !(0.0..WHISPER_TIMESTAMP_END).contains(&point.timestamp) {
+        if !(0.0..WHISPER_TIMESTAMP_END).contains(&timestamp) {
             Stats::add(&self.stats.invalid_input, 1);
             if let Some(held) = self.log_limit.allow() {
-                warn!(metric = %point.metric.escape_debug(), timestamp = point.timestamp, held_back = held, "refusing a timestamp outside whisper's range 0..2^32");
+                warn!(metric = %metric.escape_debug(), timestamp, held_back = held, "refusing a timestamp outside whisper's range 0..2^32");
             }
             return None;
         }
-        let name = normalized_name(point.metric);
+        let name = normalized_name_cow(metric);
         if let Err(e) = graphite_tags::validate_metric_name(&name) {
             Stats::add(&self.stats.unsafe_names, 1);
             if let Some(held) = self.log_limit.allow() {
@@ -180,19 +219,24 @@ impl Receiver {
             }
             return None;
         }
-        Some((name, point.timestamp, point.value))
+        Some((name, timestamp, value))
     }
 }
 
 /// The name the cache and the files use: the tag-normalised form (`TaggedSeries.parse(m).path`),
 /// or the name as received when it does not parse, as the reference's `write` processor.
 pub fn normalized_name(metric: String) -> String {
+    normalized_name_cow(Cow::Owned(metric)).into_owned()
+}
+
+/// [`normalized_name`] keeping a borrowed name borrowed when it does not change.
+pub fn normalized_name_cow(metric: Cow<'_, str>) -> Cow<'_, str> {
     // Only tags (`;`, `{...}`) and a leading `~` change a name; skip the parse for the rest.
     if !metric.starts_with('~') && !metric.contains([';', '{']) {
         return metric;
     }
     match graphite_tags::TaggedSeries::parse(&metric) {
-        Ok(series) => series.path(),
+        Ok(series) => Cow::Owned(series.path()),
         Err(_) => metric,
     }
 }

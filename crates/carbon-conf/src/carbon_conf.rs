@@ -269,6 +269,16 @@ fn rate(settings: &Settings, key: &str, allow_zero: bool) -> Result<Option<f64>>
     }
 }
 
+/// MAX_UPDATES_PER_SECOND_ON_SHUTDOWN: unset is `None`, and `inf` is kept as infinity (it
+/// lifts the limits while draining, where an unset key keeps the normal rates).
+fn shutdown_rate(settings: &Settings) -> Result<Option<f64>> {
+    const KEY: &str = "MAX_UPDATES_PER_SECOND_ON_SHUTDOWN";
+    if matches!(get(settings, KEY), Value::None) {
+        return Ok(None);
+    }
+    Ok(Some(rate(settings, KEY, false)?.unwrap_or(f64::INFINITY)))
+}
+
 /// How the writer picks the next metric to flush (`CACHE_WRITE_STRATEGY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheWriteStrategy {
@@ -314,7 +324,8 @@ pub struct CacheSettings {
     pub max_cache_size_points: Option<u64>,
     /// MAX_UPDATES_PER_SECOND: update_many calls per second; `None` = unlimited (`inf`).
     pub max_updates_per_second: Option<f64>,
-    /// MAX_UPDATES_PER_SECOND_ON_SHUTDOWN: replaces both rates while draining; `None` = unset.
+    /// MAX_UPDATES_PER_SECOND_ON_SHUTDOWN: replaces both rates while draining; `None` = unset,
+    /// infinity = no limit while draining.
     pub max_updates_per_second_on_shutdown: Option<f64>,
     /// MAX_CREATES_PER_MINUTE; `None` = unlimited (`inf`, the code default).
     pub max_creates_per_minute: Option<f64>,
@@ -454,11 +465,7 @@ impl CacheSettings {
             enable_logrotation: boolean(s, "ENABLE_LOGROTATION")?,
             max_cache_size_points: count_limit(s, "MAX_CACHE_SIZE")?,
             max_updates_per_second: rate(s, "MAX_UPDATES_PER_SECOND", false)?,
-            max_updates_per_second_on_shutdown: rate(
-                s,
-                "MAX_UPDATES_PER_SECOND_ON_SHUTDOWN",
-                false,
-            )?,
+            max_updates_per_second_on_shutdown: shutdown_rate(s)?,
             max_creates_per_minute: rate(s, "MAX_CREATES_PER_MINUTE", true)?,
             min_timestamp_resolution_secs: unsigned(s, "MIN_TIMESTAMP_RESOLUTION")?,
             min_timestamp_lag_secs: if lag >= 0.0 {

@@ -28,7 +28,10 @@ pub mod plaintext;
 mod python;
 
 pub use framing::{FrameError, LengthPrefixedCodec};
-pub use plaintext::{normalize, parse_line, split_datagram, LineCodec, LineCodecError, LineError};
+pub use plaintext::{
+    normalize, normalize_timestamp, parse_line, parse_line_fields, split_datagram, LineCodec,
+    LineCodecError, LineError,
+};
 
 /// One received point, as the receivers hand it to the cache.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,28 +49,71 @@ pub enum LineError {
 /// A NaN value is returned as is; dropping it, `-1` = now and timestamp resolution are
 /// [`normalize`]'s job.
 pub fn parse_line(line: &[u8]) -> Result<Datapoint, LineError> {
-    let line = std::str::from_utf8(line).map_err(|_| LineError::InvalidUtf8)?;
-    let mut fields = line.split(python::is_space).filter(|f| !f.is_empty());
-    let (Some(metric), Some(value), Some(timestamp), None) =
-        (fields.next(), fields.next(), fields.next(), fields.next())
-    else {
-        let count = line
-            .split(python::is_space)
-            .filter(|f| !f.is_empty())
-            .take(4)
-            .count();
-        return Err(LineError::FieldCount { count });
-    };
-    let timestamp = python::float_from_str(timestamp).ok_or(LineError::InvalidTimestamp)?;
-    let value = python::float_from_str(value).ok_or(LineError::InvalidValue)?;
-    if !timestamp.is_finite() {
-        return Err(LineError::NonFiniteTimestamp);
-    }
+    let (metric, timestamp, value) = parse_line_fields(line)?;
     Ok(Datapoint {
         metric: metric.to_owned(),
         timestamp,
         value,
     })
+}
+
+/// [`parse_line`] without the allocation: `(metric, timestamp, value)`, the metric borrowed
+/// from `line`. The same rules and errors.
+pub fn parse_line_fields(line: &[u8]) -> Result<(&str, f64, f64), LineError> {
+    let line = std::str::from_utf8(line).map_err(|_| LineError::InvalidUtf8)?;
+    let mut fields = [""; 3];
+    let count = if line.is_ascii() {
+        split_ascii_fields(line, &mut fields)
+    } else {
+        let mut count = 0;
+        for field in line
+            .split(python::is_space)
+            .filter(|f| !f.is_empty())
+            .take(4)
+        {
+            if let Some(slot) = fields.get_mut(count) {
+                *slot = field;
+            }
+            count += 1;
+        }
+        count
+    };
+    if count != 3 {
+        return Err(LineError::FieldCount { count });
+    }
+    let [metric, value, timestamp] = fields;
+    let timestamp = python::float_from_str(timestamp).ok_or(LineError::InvalidTimestamp)?;
+    let value = python::float_from_str(value).ok_or(LineError::InvalidValue)?;
+    if !timestamp.is_finite() {
+        return Err(LineError::NonFiniteTimestamp);
+    }
+    Ok((metric, timestamp, value))
+}
+
+/// Python's `str.split()` of an ASCII line: fills `fields` with the first three non-empty
+/// fields and returns how many there are (counting stops at 4).
+fn split_ascii_fields<'a>(line: &'a str, fields: &mut [&'a str; 3]) -> usize {
+    // The ASCII characters `str.isspace()` accepts: \t \n \v \f \r, \x1c-\x1f and space.
+    let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | 0x1c..=0x1f | b' ');
+    let bytes = line.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() && count < 4 {
+        if is_space(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !is_space(bytes[i]) {
+            i += 1;
+        }
+        if let Some(slot) = fields.get_mut(count) {
+            // ASCII, so every index is a character boundary.
+            *slot = &line[start..i];
+        }
+        count += 1;
+    }
+    count
 }
 
 /// The receiver's checks after parsing (steps 3 to 5 of `MetricReceiver.metricReceived`):
@@ -83,10 +126,22 @@ pub fn parse_line(line: &[u8]) -> Result<Datapoint, LineError> {
 /// A non-finite timestamp (possible from pickle) is also dropped; the reference raises there
 /// and closes the connection. `now` is epoch seconds, passed in so tests control the clock.
 pub fn normalize(dp: Datapoint, now: f64, min_timestamp_resolution: u64) -> Option<Datapoint> {
-    if dp.value.is_nan() || !dp.timestamp.is_finite() {
+    let timestamp = normalize_timestamp(dp.timestamp, dp.value, now, min_timestamp_resolution)?;
+    Some(Datapoint { timestamp, ..dp })
+}
+
+/// [`normalize`] on the parts of a point: the timestamp to store, or `None` when the point is
+/// dropped.
+pub fn normalize_timestamp(
+    timestamp: f64,
+    value: f64,
+    now: f64,
+    min_timestamp_resolution: u64,
+) -> Option<f64> {
+    if value.is_nan() || !timestamp.is_finite() {
         return None;
     }
-    let mut timestamp = dp.timestamp;
+    let mut timestamp = timestamp;
     if timestamp.trunc() == -1.0 {
         timestamp = now;
     }
@@ -101,7 +156,7 @@ pub fn normalize(dp: Datapoint, now: f64, min_timestamp_resolution: u64) -> Opti
             (whole / min_timestamp_resolution as f64).floor() * min_timestamp_resolution as f64
         };
     }
-    Some(Datapoint { timestamp, ..dp })
+    Some(timestamp)
 }
 
 /// Twisted `LineOnlyReceiver.MAX_LENGTH`, the reference's limit for one line.
@@ -165,20 +220,26 @@ impl Default for LineCodec {
     }
 }
 
-impl Decoder for LineCodec {
-    type Item = BytesMut;
-    type Error = LineCodecError;
-
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<BytesMut>, LineCodecError> {
+impl LineCodec {
+    /// Finds the next line in `buf[*start..]` without splitting the buffer: returns the line's
+    /// range in `buf` (without its `\n`) and moves `*start` past it. Errors and the discarding
+    /// of long lines are as [`Decoder::decode`]'s, with "consumed" meaning "`*start` moved
+    /// past". The caller drops `buf[..*start]` (e.g. `BytesMut::advance`) once done with the
+    /// lines, and must then call this again with `*start == 0`, as `decode` does.
+    pub fn next_line(
+        &mut self,
+        buf: &[u8],
+        start: &mut usize,
+    ) -> Result<Option<std::ops::Range<usize>>, LineCodecError> {
         loop {
-            let found = buf[self.next_index..].iter().position(|&b| b == b'\n');
-            let Some(offset) = found else {
+            let from = *start + self.next_index;
+            let Some(offset) = memchr::memchr(b'\n', &buf[from..]) else {
+                let len = buf.len() - *start;
                 if self.discarding {
-                    buf.clear();
+                    *start = buf.len();
                     self.next_index = 0;
-                } else if buf.len() > self.max_line_len {
-                    let len = buf.len();
-                    buf.clear();
+                } else if len > self.max_line_len {
+                    *start = buf.len();
                     self.next_index = 0;
                     self.discarding = true;
                     return Err(LineCodecError::LineTooLong {
@@ -186,27 +247,48 @@ impl Decoder for LineCodec {
                         max: self.max_line_len,
                     });
                 } else {
-                    self.next_index = buf.len();
+                    self.next_index = len;
                 }
                 return Ok(None);
             };
             let end = self.next_index + offset;
             self.next_index = 0;
+            let line_start = *start;
+            *start += end + 1;
             if self.discarding {
-                buf.advance(end + 1);
                 self.discarding = false;
                 continue;
             }
             if end > self.max_line_len {
-                buf.advance(end + 1);
                 return Err(LineCodecError::LineTooLong {
                     len: end,
                     max: self.max_line_len,
                 });
             }
-            let mut line = buf.split_to(end + 1);
-            line.truncate(end);
-            return Ok(Some(line));
+            return Ok(Some(line_start..line_start + end));
+        }
+    }
+}
+
+impl Decoder for LineCodec {
+    type Item = BytesMut;
+    type Error = LineCodecError;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<BytesMut>, LineCodecError> {
+        let mut start = 0;
+        let found = self.next_line(buf, &mut start);
+        match found {
+            Ok(Some(range)) => {
+                // Lines skipped as too long may precede this one.
+                buf.advance(range.start);
+                let mut line = buf.split_to(start - range.start);
+                line.truncate(range.len());
+                Ok(Some(line))
+            }
+            other => {
+                buf.advance(start);
+                other.map(|_| None)
+            }
         }
     }
 
@@ -404,6 +486,27 @@ mod tests {
         assert_eq!(decode_all(&mut codec, &mut buf), vec![]);
         assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn ascii_fast_path_splits_as_python() {
+        // \x0b, \x0c and \x1c-\x1f are Python whitespace; the non-ASCII line takes the slow path.
+        assert_eq!(
+            parse_line_fields(b"\x1c a.b\x0b1\x1f\x0c2 \r").unwrap(),
+            ("a.b", 2.0, 1.0)
+        );
+        assert_eq!(
+            parse_line_fields("a.\u{e9} 1\u{2003}2".as_bytes()).unwrap(),
+            ("a.\u{e9}", 2.0, 1.0)
+        );
+        assert_eq!(
+            parse_line_fields(b"a 1 2 3 4"),
+            Err(LineError::FieldCount { count: 4 })
+        );
+        assert_eq!(
+            parse_line_fields(b" \t "),
+            Err(LineError::FieldCount { count: 0 })
+        );
     }
 
     #[test]
