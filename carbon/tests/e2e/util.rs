@@ -24,19 +24,7 @@ pub(crate) fn now() -> i64 {
 /// `$GRAPHITE_REFERENCE_VENV/bin/python`, else `<workspace>/.venv-ref/bin/python`. Tests that
 /// need it fail, rather than skip, when it is missing.
 pub(crate) fn reference_python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GRAPHITE_REFERENCE_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = std::env::var_os("GRAPHITE_REFERENCE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-ref"));
-    let python = venv.join("bin").join("python");
-    assert!(
-        python.exists(),
-        "the Python reference is not installed at {}: run scripts/reference-venv.sh",
-        python.display()
-    );
-    python
+    reference_python::python()
 }
 
 /// Runs `clients.py <args>` with `stdin`; returns its standard output (it must succeed).

@@ -23,15 +23,7 @@ fn workspace() -> PathBuf {
 }
 
 fn python() -> PathBuf {
-    let p = std::env::var_os("GRAPHITE_REFERENCE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".venv-ref/bin/python"));
-    assert!(
-        p.exists(),
-        "reference python {} missing: run `bash scripts/reference-venv.sh`",
-        p.display()
-    );
-    p
+    reference_python::python()
 }
 
 fn reference(req: &Json) -> Json {

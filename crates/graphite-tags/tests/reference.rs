@@ -12,20 +12,7 @@ use graphite_tags::{decode, encode, TaggedSeries};
 use serde_json::{json, Value};
 
 fn reference_python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GRAPHITE_REFERENCE_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = std::env::var_os("GRAPHITE_REFERENCE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".venv-ref"));
-    let python = venv.join("bin").join("python");
-    assert!(
-        python.exists(),
-        "the Python reference is not installed at {}: run scripts/reference-venv.sh",
-        python.display()
-    );
-    python
+    reference_python::python()
 }
 
 const SCRIPT: &str = r#"
