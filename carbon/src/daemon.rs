@@ -23,6 +23,7 @@ use crate::instrumentation::{self, InstrumentationConfig};
 use crate::listener::{handle_lines, handle_pickles, serve_tcp, serve_udp, ConnectionLimits};
 use crate::receiver::{FlowControl, Lists, Receiver};
 use crate::stats::{LogLimiter, Stats};
+use crate::tagdb::{SenderConfig, TagQueue, TagQueueConfig, TagSender};
 use crate::writer::{Schemas, Writer, WriterConfig};
 
 /// Why the daemon could not start or stopped with an error.
@@ -45,6 +46,9 @@ pub enum Error {
     /// The writer threads could not start.
     #[error("cannot start the writer threads: {0}")]
     Writer(std::io::Error),
+    /// The TagDB sender thread could not start.
+    #[error("cannot start the tagdb thread: {0}")]
+    TagDb(std::io::Error),
 }
 
 /// The bound sockets; `None` where the config turns a listener off (port 0, or UDP disabled).
@@ -223,7 +227,15 @@ pub async fn run(
         log_limit: LogLimiter::new(10, Duration::from_secs(10)),
     });
 
-    let writer = Arc::new(Writer::new(
+    // TagDB registration: with ENABLE_TAGS and a GRAPHITE_URL to post to.
+    let tag_queue = (settings.enable_tags && !settings.graphite_url.is_empty()).then(|| {
+        Arc::new(TagQueue::new(TagQueueConfig {
+            queue_size: usize::try_from(settings.tag_queue_size).unwrap_or(usize::MAX),
+            update_interval: settings.tag_update_interval,
+            skip_tags_for_nontagged: settings.skip_tags_for_nontagged,
+        }))
+    });
+    let mut writer = Writer::new(
         WriterConfig {
             data_dir: settings.local_data_dir.clone(),
             tag_hash_filenames: settings.tag_hash_filenames,
@@ -246,7 +258,15 @@ pub async fn run(
         Arc::clone(&schemas),
         Arc::clone(&stats),
         flow.clone(),
-    ));
+    );
+    let mut tag_sender = None;
+    if let Some(q) = &tag_queue {
+        writer = writer.with_tag_queue(Arc::clone(q));
+        let batch_size = usize::try_from(settings.tag_batch_size).unwrap_or(usize::MAX);
+        let config = SenderConfig::new(&settings.graphite_url, batch_size);
+        tag_sender = Some(TagSender::spawn(Arc::clone(q), config).map_err(Error::TagDb)?);
+    }
+    let writer = Arc::new(writer);
     let writer_threads = writer.spawn().map_err(Error::Writer)?;
 
     let tracker = TaskTracker::new();
@@ -368,6 +388,19 @@ pub async fn run(
             "the cache could not be flushed completely"
         );
     }
+    if let (Some(sender), Some(q)) = (tag_sender, &tag_queue) {
+        info!(
+            queued = q.len(),
+            "registering the last series with the TagDB"
+        );
+        let _ = tokio::task::spawn_blocking(move || sender.stop(TAGDB_SHUTDOWN_GRACE)).await;
+        info!(
+            sent = q.sent(),
+            dropped = q.dropped(),
+            failed_posts = q.failed_posts(),
+            "tagdb stopped"
+        );
+    }
     info!(
         received = Stats::get(&stats.metrics_received),
         committed = Stats::get(&stats.committed_points),
@@ -377,6 +410,9 @@ pub async fn run(
     );
     Ok(())
 }
+
+/// How long the TagDB sender may keep posting what is queued at shutdown.
+const TAGDB_SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// `connection`, counted in `activeConnections` while it runs.
 fn counted(

@@ -17,6 +17,7 @@
 //! - [`daemon`]: binds the listeners and runs it all until the shutdown token fires.
 //! - [`instrumentation`]: the daemon's own metrics (`carbon.agents.<host>-<instance>.*`).
 //! - [`stats`]: counters and the log rate limit.
+//! - [`tagdb`]: registration of new and updated series with the webapp's tag API (TagDB).
 //!
 //! Names are normalised and mapped to files by the `graphite-tags` crate, configuration comes
 //! from `carbon-conf`, wire formats from `carbon-proto`, and files are written with `whisper`.
@@ -30,4 +31,5 @@ pub mod listener;
 pub mod ratelimit;
 pub mod receiver;
 pub mod stats;
+pub mod tagdb;
 pub mod writer;

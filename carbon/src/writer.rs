@@ -22,6 +22,7 @@ use crate::cache::MetricCache;
 use crate::ratelimit::TokenBucket;
 use crate::receiver::{now_secs, FlowControl};
 use crate::stats::Stats;
+use crate::tagdb::TagQueue;
 
 /// The storage and aggregation schemas in force (replaced on reload).
 #[derive(Debug)]
@@ -77,6 +78,8 @@ pub struct Writer {
     /// its points back rather than write the same file at once: whisper's updates are
     /// read-modify-write, and a create's zero fill would overwrite points written meanwhile.
     in_flight: Mutex<HashSet<String>>,
+    /// With ENABLE_TAGS: created and updated series are queued for the TagDB.
+    tags: Option<Arc<TagQueue>>,
 }
 
 enum Outcome {
@@ -112,7 +115,14 @@ impl Writer {
             draining: AtomicBool::new(false),
             postponed_in_a_row: AtomicUsize::new(0),
             in_flight: Mutex::new(HashSet::new()),
+            tags: None,
         }
+    }
+
+    /// Queues created series (and every TAG_UPDATE_INTERVAL-th write) on `tags` for the TagDB.
+    pub fn with_tag_queue(mut self, tags: Arc<TagQueue>) -> Self {
+        self.tags = Some(tags);
+        self
     }
 
     /// Starts the writer threads.
@@ -202,6 +212,9 @@ impl Writer {
                 error!(%metric, path = %path.display(), error = %e, points = points.len(), "error creating whisper file; its points are lost");
                 return Outcome::Written;
             }
+            if let Some(tags) = &self.tags {
+                tags.add(metric);
+            }
         }
         self.wait_for_update_token();
         // Whisper keeps whole seconds; of two points in one second the first (earliest) wins.
@@ -209,6 +222,9 @@ impl Writer {
         let started = Instant::now();
         match self.whisper.update_many(&path, &whole, None) {
             Ok(()) => {
+                if let Some(tags) = &self.tags {
+                    tags.update(metric);
+                }
                 Stats::add(&self.stats.committed_points, whole.len() as u64);
                 Stats::add(&self.stats.update_operations, 1);
                 Stats::add(
@@ -392,6 +408,32 @@ mod tests {
         assert!(tagged.exists());
         assert_eq!(Stats::get(&writer.stats.creates), 51);
         assert_eq!(Stats::get(&writer.stats.committed_points), 101);
+    }
+
+    #[test]
+    fn created_and_written_tagged_series_are_queued_for_the_tagdb() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Arc::new(MetricCache::new(CacheOptions::default()));
+        let now = now_secs().trunc();
+        cache.store("t;k=v", now, 1.0);
+        cache.store("plain", now, 1.0);
+        let tags = Arc::new(TagQueue::new(crate::tagdb::TagQueueConfig {
+            queue_size: 10,
+            update_interval: 1,
+            skip_tags_for_nontagged: true,
+        }));
+        let mut cfg = config(dir.path());
+        cfg.threads = 1;
+        let writer = Arc::new(
+            Writer::new(cfg, Arc::clone(&cache), schemas(), Arc::default(), None)
+                .with_tag_queue(Arc::clone(&tags)),
+        );
+        writer.drain();
+        for t in writer.spawn().unwrap() {
+            t.join().unwrap();
+        }
+        // The add (file created) first, then the update (its write).
+        assert_eq!(tags.get_batch(10), ["t;k=v", "t;k=v"]);
     }
 
     #[test]
