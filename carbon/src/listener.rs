@@ -272,6 +272,15 @@ pub async fn handle_pickles(
 }
 
 async fn accept_pickle(receiver: &Receiver, frame: &[u8], limits: Limits, peer: SocketAddr) {
+    // The usual `[(str, (num, num)), ...]` payload is read straight into borrowed points;
+    // anything else (or anything wrong) takes the generic decoder, which gives the same points
+    // for what the fast path accepts and is the only one that reports errors.
+    if let Some(points) = pickle::carbon_points(frame, limits) {
+        receiver
+            .accept_many(points.into_iter().map(|(m, t, v)| (Cow::Borrowed(m), t, v)))
+            .await;
+        return;
+    }
     let value = match pickle::decode_with_limits(frame, limits) {
         Ok(v) => v,
         Err(e) => return invalid(receiver, peer, "pickle", &e.to_string()),

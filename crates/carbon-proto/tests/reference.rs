@@ -315,6 +315,7 @@ fn pickle_receiver_matches_reference() {
     assert_eq!(outcomes.len(), frames.len());
     let (mut closes, mut invalid, mut points_seen) = (0, 0, 0);
     for (frame, outcome) in frames.iter().zip(&outcomes) {
+        check_fast_path(frame, outcome);
         let mut parts = outcome.split(' ');
         let status = parts.next().unwrap();
         let value = match pickle::decode(frame) {
@@ -367,6 +368,80 @@ fn pickle_receiver_matches_reference() {
         closes > 10 && invalid > 10 && points_seen > 1000,
         "{closes} {invalid} {points_seen}"
     );
+}
+
+/// When the fast carbon decoder accepts `frame`, the reference read it without errors and
+/// got the same points (`outcome` as `interop.py receive` prints it). Returns whether it did.
+fn check_fast_path(frame: &[u8], outcome: &str) -> bool {
+    let Some(points) = pickle::carbon_points(frame, pickle::Limits::default()) else {
+        return false;
+    };
+    let mut parts = outcome.split(' ');
+    assert_eq!(
+        parts.next(),
+        Some("ok"),
+        "fast path accepted {}",
+        hex(frame)
+    );
+    assert_eq!(parts.next(), Some("0"), "fast path accepted {}", hex(frame));
+    let want: Vec<&str> = parts.collect();
+    assert_eq!(points.len(), want.len(), "{}", hex(frame));
+    for ((m, t, v), w) in points.iter().zip(want) {
+        let f: Vec<&str> = w.split(':').collect();
+        assert_eq!(m.as_bytes(), unhex(f[0]), "{}", hex(frame));
+        for (got, want) in [(*t, f64_from_hex(f[1])), (*v, f64_from_hex(f[2]))] {
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{}",
+                hex(frame)
+            );
+        }
+    }
+    true
+}
+
+/// Carbon payloads as Python pickles them at every protocol (shared names and pairs through
+/// memo references, every int and float opcode): the fast decoder accepts them (all but
+/// protocol 0's escaped names and ints too large for 8 bytes) and matches the reference and
+/// the generic path.
+#[test]
+fn fast_carbon_path_matches_reference() {
+    let lines = run("carbon-payloads", "");
+    let frames: Vec<(u8, Vec<u8>)> = lines
+        .iter()
+        .map(|l| {
+            let (p, h) = l.split_once(' ').unwrap();
+            (p.parse().unwrap(), unhex(h))
+        })
+        .collect();
+    let input: String = frames.iter().map(|(_, f)| hex(f) + "\n").collect();
+    let outcomes = run("receive", &input);
+    assert_eq!(outcomes.len(), frames.len());
+    let mut accepted = [0usize; 6];
+    let mut points_seen = 0;
+    for ((proto, frame), outcome) in frames.iter().zip(&outcomes) {
+        let generic = pickle::datapoints(&pickle::decode(frame).unwrap()).unwrap();
+        assert!(generic.1.is_empty());
+        if check_fast_path(frame, outcome) {
+            accepted[usize::from(*proto)] += 1;
+            let fast = pickle::carbon_points(frame, pickle::Limits::default()).unwrap();
+            points_seen += fast.len();
+            assert_eq!(fast.len(), generic.0.len());
+            for ((m, t, v), dp) in fast.iter().zip(&generic.0) {
+                assert_eq!(*m, dp.metric);
+                assert_eq!(t.to_bits(), dp.timestamp.to_bits());
+                assert_eq!(v.to_bits(), dp.value.to_bits());
+            }
+        }
+    }
+    let per_proto = frames.len() / 6;
+    // Protocol 0 escapes the long names' payloads rarely; most frames still qualify.
+    assert!(accepted[0] > per_proto / 4, "{accepted:?}");
+    for n in &accepted[1..] {
+        // Only frames with an int of more than 8 bytes (none here) would be declined.
+        assert_eq!(*n, per_proto, "{accepted:?}");
+    }
+    assert!(points_seen > 10_000, "{points_seen}");
 }
 
 const LINE_TABLE: &[&[u8]] = &[

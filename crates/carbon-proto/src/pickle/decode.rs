@@ -169,7 +169,7 @@ struct NodeSlot {
 
 /// Memo indices below this are kept in a vector; larger ones (never written by Python's
 /// pickler, but legal) in a map, so `LONG_BINPUT 0xffffffff` cannot allocate gigabytes.
-const DENSE_MEMO: u64 = 1 << 16;
+pub(super) const DENSE_MEMO: u64 = 1 << 16;
 
 #[derive(Default)]
 struct Memo {
@@ -737,7 +737,7 @@ const MAX_INT_DIGITS: usize = 4300;
 
 /// Decimal text of `INT`/`LONG`: an optional sign and digits. (Python also takes `0x`, `0o`,
 /// `0b` prefixes and underscores here, which no pickler writes.)
-fn int_from_text(text: &[u8], op: &'static str) -> Result<Value, PickleError> {
+pub(super) fn int_from_text(text: &[u8], op: &'static str) -> Result<Value, PickleError> {
     let (neg, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
@@ -777,7 +777,7 @@ fn int_from_decimal(neg: bool, digits: &str) -> Value {
 const MAX_LONG_BYTES: usize = 2048;
 
 /// A little-endian two's-complement int (`LONG1`, `LONG4`; empty means 0).
-fn int_from_le_bytes(bytes: &[u8]) -> Result<Value, PickleError> {
+pub(super) fn int_from_le_bytes(bytes: &[u8]) -> Result<Value, PickleError> {
     if bytes.len() <= 8 {
         let neg = bytes.last().is_some_and(|&b| b & 0x80 != 0);
         let mut buf = if neg { [0xff; 8] } else { [0; 8] };

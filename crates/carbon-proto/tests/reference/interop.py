@@ -123,6 +123,32 @@ def main():
                     payload = tuple(payload)
             for p in range(6):
                 out.write('%d %s\n' % (p, pickle.dumps(payload, p).hex()))
+    elif mode == 'carbon-payloads':
+        # Well-formed carbon payloads as clients and carbon-relay pickle them: shared name
+        # objects (memo references), shared pairs, every number opcode, long names, big lists.
+        rng = random.Random(12)
+        names = ['a.b', 'servers.host%d.cpu' % 7, 'x' * 300, 'c;t=v', '', 'x y']
+        for i in range(200):
+            shared = [rng.choice(names) + str(rng.randint(0, 3)) for _ in range(4)]
+            pair = (1700000000, 0.5)
+            payload = []
+            for _ in range(rng.choice([0, 1, 5, 40, 1200]) if i % 10 == 0 else rng.randint(0, 30)):
+                k = rng.random()
+                ts = rng.choice([1700000000 + rng.randint(0, 10**6), -1, 0, 255, 256, 65535,
+                                 65536, -2**31, 2**31, 2**40, -2**63, 2**63 - 1,
+                                 rng.random() * 2e9, float('nan'), float('inf'), -0.0, True])
+                v = rng.choice([rng.random() * 100, rng.randint(-10**6, 10**6), 0, 7, 300,
+                                2**35, float('nan'), False, 1e300])
+                if k < 0.3:
+                    payload.append((rng.choice(shared), (ts, v)))
+                elif k < 0.4:
+                    payload.append((rng.choice(shared), pair))
+                elif k < 0.45 and payload:
+                    payload.append(rng.choice(payload))
+                else:
+                    payload.append((rng.choice(names) + str(rng.randint(0, 10**6)), (ts, v)))
+            for p in range(6):
+                out.write('%d %s\n' % (p, pickle.dumps(payload, p).hex()))
     elif mode == 'receive':
         shapes = []
         P.log.listener = lambda msg: shapes.append(msg) if msg.startswith('Error decoding') else None
