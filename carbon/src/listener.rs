@@ -153,6 +153,52 @@ async fn read_with_timeout<R: AsyncRead + Unpin>(
     }
 }
 
+/// How a receiver connection reads: flow control first, the idle timeout, and the drain after
+/// shutdown.
+struct Reads {
+    peer: SocketAddr,
+    idle_timeout: Option<Duration>,
+    shutdown: CancellationToken,
+    drain_deadline: Option<tokio::time::Instant>,
+}
+
+impl Reads {
+    fn new(peer: SocketAddr, limits: ConnectionLimits, shutdown: CancellationToken) -> Self {
+        Reads {
+            peer,
+            idle_timeout: limits.idle_timeout,
+            shutdown,
+            drain_deadline: None,
+        }
+    }
+
+    /// Waits while flow control holds the receivers, then reads more into `buf`; false when the
+    /// connection is done (end of stream, idle, drained after shutdown, or a read error).
+    async fn read_next(
+        &mut self,
+        stream: &mut TcpStream,
+        buf: &mut BytesMut,
+        receiver: &Receiver,
+    ) -> bool {
+        receiver.wait_until_accepting().await;
+        match read_more(
+            stream,
+            buf,
+            self.idle_timeout,
+            &self.shutdown,
+            &mut self.drain_deadline,
+        )
+        .await
+        {
+            Ok(n) => n > 0,
+            Err(e) => {
+                debug!(peer = %self.peer, error = %e, "read failed");
+                false
+            }
+        }
+    }
+}
+
 /// Serves one plaintext connection (`metric value timestamp\n` lines).
 pub async fn handle_lines(
     mut stream: TcpStream,
@@ -163,7 +209,7 @@ pub async fn handle_lines(
 ) {
     let mut codec = LineCodec::new(limits.max_line_len_bytes);
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut drain_deadline = None;
+    let mut reads = Reads::new(peer, limits, shutdown);
     loop {
         // Every complete line read so far goes to the cache as one batch, borrowed from `buf`.
         let mut start = 0;
@@ -185,22 +231,8 @@ pub async fn handle_lines(
             receiver.accept_many(batch).await;
         }
         buf.advance(start);
-        receiver.wait_until_accepting().await;
-        match read_more(
-            &mut stream,
-            &mut buf,
-            limits.idle_timeout,
-            &shutdown,
-            &mut drain_deadline,
-        )
-        .await
-        {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                debug!(%peer, error = %e, "read failed");
-                break;
-            }
+        if !reads.read_next(&mut stream, &mut buf, &receiver).await {
+            break;
         }
     }
     // A last line without its newline is discarded, as Twisted does.
@@ -236,7 +268,7 @@ pub async fn handle_pickles(
     let mut codec = LengthPrefixedCodec::new(limits.max_frame_len_bytes);
     let pickle_limits = Limits::for_frame_len(limits.max_frame_len_bytes);
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut drain_deadline = None;
+    let mut reads = Reads::new(peer, limits, shutdown);
     loop {
         loop {
             match codec.decode(&mut buf) {
@@ -251,22 +283,8 @@ pub async fn handle_pickles(
                 Err(e) => invalid(&receiver, peer, "pickle", &e.to_string()),
             }
         }
-        receiver.wait_until_accepting().await;
-        match read_more(
-            &mut stream,
-            &mut buf,
-            limits.idle_timeout,
-            &shutdown,
-            &mut drain_deadline,
-        )
-        .await
-        {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                debug!(%peer, error = %e, "read failed");
-                break;
-            }
+        if !reads.read_next(&mut stream, &mut buf, &receiver).await {
+            break;
         }
     }
 }

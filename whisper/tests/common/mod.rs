@@ -6,10 +6,7 @@ use std::process::Command;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    reference_python::workspace_root()
 }
 
 /// The Python interpreter of the reference virtualenv (`scripts/reference-venv.sh` makes it):
@@ -17,19 +14,7 @@ pub fn workspace_root() -> PathBuf {
 /// `<workspace>/.venv-ref/bin/python`. Interop tests fail, rather than pass vacuously, when it
 /// is missing.
 pub fn reference_python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GRAPHITE_REFERENCE_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = std::env::var_os("GRAPHITE_REFERENCE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv-ref"));
-    let python = venv.join("bin").join("python");
-    assert!(
-        python.exists(),
-        "the Python reference is not installed at {}: run scripts/reference-venv.sh",
-        python.display()
-    );
-    python
+    reference_python::python()
 }
 
 /// The directory holding the reference's `whisper-*.py` scripts.
