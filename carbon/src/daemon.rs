@@ -285,35 +285,30 @@ pub async fn run(
         info!(listener = name, %addr, "listening");
     }
     let mut servers = Vec::new();
-    if let Some(l) = listeners.line {
+    // The plaintext and pickle receivers differ only in their connection handler.
+    let receivers = [
+        (listeners.line, "line", ReceiverHandler::Lines),
+        (listeners.pickle, "pickle", ReceiverHandler::Pickles),
+    ];
+    for (listener, protocol, handler) in receivers {
+        let Some(l) = listener else { continue };
         let (r, s) = (Arc::clone(&receiver), shutdown.clone());
         servers.push(tokio::spawn(serve_tcp(
             l,
-            "line",
+            protocol,
             connection_limit.clone(),
             shutdown.clone(),
             tracker.clone(),
             move |stream, peer| {
-                counted(
-                    &r.stats,
-                    handle_lines(stream, peer, Arc::clone(&r), limits, s.clone()),
-                )
-            },
-        )));
-    }
-    if let Some(l) = listeners.pickle {
-        let (r, s) = (Arc::clone(&receiver), shutdown.clone());
-        servers.push(tokio::spawn(serve_tcp(
-            l,
-            "pickle",
-            connection_limit.clone(),
-            shutdown.clone(),
-            tracker.clone(),
-            move |stream, peer| {
-                counted(
-                    &r.stats,
-                    handle_pickles(stream, peer, Arc::clone(&r), limits, s.clone()),
-                )
+                let (r2, s2) = (Arc::clone(&r), s.clone());
+                counted(&r.stats, async move {
+                    match handler {
+                        ReceiverHandler::Lines => handle_lines(stream, peer, r2, limits, s2).await,
+                        ReceiverHandler::Pickles => {
+                            handle_pickles(stream, peer, r2, limits, s2).await
+                        }
+                    }
+                })
             },
         )));
     }
@@ -413,6 +408,13 @@ pub async fn run(
 
 /// How long the TagDB sender may keep posting what is queued at shutdown.
 const TAGDB_SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Which protocol a TCP receiver speaks.
+#[derive(Debug, Clone, Copy)]
+enum ReceiverHandler {
+    Lines,
+    Pickles,
+}
 
 /// `connection`, counted in `activeConnections` while it runs.
 fn counted(
