@@ -1,0 +1,1 @@
+//! attime (in progress).

@@ -1,0 +1,1 @@
+//! carbonlink (in progress).

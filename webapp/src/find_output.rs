@@ -1,0 +1,1 @@
+//! find_output (in progress).

@@ -1,0 +1,1 @@
+//! finder (in progress).
