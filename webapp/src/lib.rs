@@ -10,9 +10,11 @@
 //! - [`carbonlink`]: the cache-query client that reads carbon-cache's unflushed points.
 //! - [`reader`]: whisper fetch merged with the cache overlay.
 //! - [`series`]: [`series::TimeSeries`], consolidation and the request context.
+//! - [`store`]: fetching path expressions (finder, whisper, cache overlay) for a render.
 //! - [`evaluator`] and [`functions`]: evaluation of a parsed target and the render functions.
 //! - [`output`]: the data formats of `/render` (json, csv, raw, pickle, msgpack, ...).
 //! - [`find_output`]: the formats of `/metrics/find`.
+//! - [`pyjson`]: Python's `json.dumps` output, byte for byte.
 //! - [`params`]: merged GET/POST parameters and the views' [`params::Reply`].
 //! - [`app`]: the axum router and handlers.
 #![forbid(unsafe_code)]
@@ -27,6 +29,8 @@ pub mod functions;
 pub mod grammar;
 pub mod output;
 pub mod params;
+pub mod pyjson;
 pub mod reader;
 pub mod series;
 pub mod settings;
+pub mod store;

@@ -199,7 +199,7 @@ impl TimeSeries {
             return self.values.clone();
         }
         let mut out = Vec::with_capacity(self.values.len().div_ceil(n));
-        let mut buf = Vec::with_capacity(n);
+        let mut buf = Vec::with_capacity(n.min(self.values.len()));
         for chunk in self.values.chunks(n) {
             buf.clear();
             let mut non_null = 0usize;
@@ -226,18 +226,23 @@ impl TimeSeries {
     /// zipped with `range(start, end + 1, step * values_per_point)` (the shorter one wins).
     pub fn datapoints(&self) -> Vec<(Option<f64>, i64)> {
         let values = self.consolidated_values();
-        let stride = self.step * self.values_per_point as i64;
+        let stride = self
+            .step
+            .saturating_mul(i64::try_from(self.values_per_point).unwrap_or(i64::MAX));
         let mut out = Vec::with_capacity(values.len());
         if stride <= 0 {
             return out;
         }
         let mut ts = self.start;
         for v in values {
-            if ts >= self.end + 1 {
+            if ts > self.end {
                 break;
             }
             out.push((v, ts));
-            ts += stride;
+            match ts.checked_add(stride) {
+                Some(next) => ts = next,
+                None => break,
+            }
         }
         out
     }

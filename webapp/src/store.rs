@@ -1,0 +1,138 @@
+//! The data path of a render (the reference's `STORE.fetch` with the standard finder): path
+//! expressions → leaves (the finder) → whisper reads (in parallel) with carbon-cache's
+//! unflushed points laid over them (one bulk cache query per cache) → series sorted by name.
+
+use std::collections::HashMap;
+
+use crate::carbonlink::CarbonLink;
+use crate::evaluator::EvalError;
+use crate::finder::{Finder, Node};
+use crate::reader::{fetch_whisper_with, Fetched};
+use crate::series::TimeSeries;
+
+/// Leaves read by one thread; more leaves than this are read by several threads.
+const LEAVES_PER_THREAD: usize = 64;
+/// Most threads one fetch reads with.
+const MAX_READ_THREADS: usize = 4;
+
+/// Fetches every path expression for `(start, end]` read at `now`.
+#[allow(clippy::too_many_arguments)]
+pub fn fetch_series(
+    finder: &Finder,
+    carbonlink: &CarbonLink,
+    runtime: &tokio::runtime::Handle,
+    path_expressions: &[String],
+    start: i64,
+    end: i64,
+    now: i64,
+    x_files_factor: f64,
+) -> Result<HashMap<String, Vec<TimeSeries>>, EvalError> {
+    // 1. Leaves per expression (a leaf matched by several expressions is read once).
+    let mut leaves: Vec<Node> = Vec::new();
+    let mut leaf_index: HashMap<std::path::PathBuf, usize> = HashMap::new();
+    let mut per_expression: Vec<(String, Vec<usize>)> = Vec::with_capacity(path_expressions.len());
+    for expression in path_expressions {
+        let nodes = match finder.find(expression, true) {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                // A pattern the finder cannot expand matches nothing (logged).
+                tracing::warn!(%expression, error = %e, "find failed");
+                Vec::new()
+            }
+        };
+        let mut indexes = Vec::with_capacity(nodes.len());
+        for node in nodes.into_iter().filter(|n| n.is_leaf) {
+            let next = leaves.len();
+            let index = *leaf_index.entry(node.fs_path.clone()).or_insert(next);
+            if index == next {
+                leaves.push(node);
+            }
+            indexes.push(index);
+        }
+        per_expression.push((expression.clone(), indexes));
+    }
+
+    // 2. Whisper reads, in parallel for many leaves, and the cache query meanwhile.
+    let metrics: Vec<String> = leaves.iter().map(|n| n.real_metric_path.clone()).collect();
+    let cache_query = carbonlink.clone();
+    let cached_task = runtime.spawn(async move { cache_query.query_many(&metrics).await });
+    let mut fetched = read_leaves(&leaves, start, end, now);
+    let cached = runtime.block_on(cached_task).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cache query task failed");
+        HashMap::new()
+    });
+    for (node, data) in leaves.iter().zip(fetched.iter_mut()) {
+        if let (Some(data), Some(points)) = (data.as_mut(), cached.get(&node.real_metric_path)) {
+            if !points.is_empty() {
+                data.merge_cache(points);
+            }
+        }
+    }
+
+    // 3. Series per expression, sorted by name (`_merge_results`).
+    let mut out = HashMap::with_capacity(per_expression.len());
+    for (expression, indexes) in per_expression {
+        let mut by_name: HashMap<&str, TimeSeries> = HashMap::new();
+        for index in indexes {
+            let Some(data) = &fetched[index] else {
+                continue;
+            };
+            let node = &leaves[index];
+            if by_name.contains_key(node.path.as_str()) {
+                continue;
+            }
+            let mut series = TimeSeries::new(
+                node.path.clone(),
+                data.start,
+                data.end,
+                data.step,
+                data.values.clone(),
+                x_files_factor,
+            );
+            series.path_expression.clone_from(&expression);
+            by_name.insert(node.path.as_str(), series);
+        }
+        let mut list: Vec<TimeSeries> = by_name.into_values().collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        out.insert(expression, list);
+    }
+    Ok(out)
+}
+
+/// Reads every leaf; a leaf that cannot be read is logged and left out.
+fn read_leaves(leaves: &[Node], start: i64, end: i64, now: i64) -> Vec<Option<Fetched>> {
+    let read = |node: &Node| -> Option<Fetched> {
+        let db = whisper::Whisper::default();
+        match fetch_whisper_with(&db, &node.fs_path, start, end, now) {
+            Ok(data) => data,
+            Err(e) => {
+                tracing::warn!(path = %node.fs_path.display(), error = %e, "cannot read whisper file");
+                None
+            }
+        }
+    };
+    let threads = leaves
+        .len()
+        .div_ceil(LEAVES_PER_THREAD)
+        .clamp(1, MAX_READ_THREADS);
+    if threads == 1 {
+        return leaves.iter().map(read).collect();
+    }
+    let chunk = leaves.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = leaves
+            .chunks(chunk)
+            .map(|part| {
+                (
+                    part.len(),
+                    scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        // A reader that panicked loses its leaves, not the request (and keeps the alignment).
+        handles
+            .into_iter()
+            .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![None; len]))
+            .collect()
+    })
+}
