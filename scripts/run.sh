@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Starts the system with sensible defaults, in the foreground (Ctrl-C stops it and flushes the
-# cache to disk): carbon-cache with the example configuration, storage under the repository
-# (storage/whisper, storage/carbon-cache-a.pid), listening on 2003 (plaintext), 2004 (pickle)
-# and 7002 (cache query). The webapp (8080) joins when it exists.
+# Starts the system with sensible defaults, in the foreground (Ctrl-C stops both daemons;
+# carbon-cache flushes its cache to disk first):
+# - carbon-cache with the example configuration, storage under the repository
+#   (storage/whisper), listening on 2003 (plaintext), 2004 (pickle) and 7002 (cache query);
+# - graphite-web on 8080, reading storage/whisper and carbon-cache's unflushed points.
 #
 # The configuration is conf/*.conf, copied from conf/*.conf.example on first run (as with
 # Graphite, edit the copies, not the examples).
@@ -13,6 +14,21 @@ for example in conf/*.conf.example; do
   conf=${example%.example}
   [ -e "$conf" ] || cp "$example" "$conf"
 done
-cargo build --release --quiet -p carbon -p whisper --bins
+cargo build --release --quiet -p carbon -p whisper -p webapp --bins
 export GRAPHITE_ROOT=$root
-exec target/release/carbon-cache --config conf/carbon.conf "$@"
+export GRAPHITE_CONF_DIR=$root/conf
+export GRAPHITE_STORAGE_DIR=$root/storage
+
+target/release/carbon-cache --config conf/carbon.conf "$@" &
+carbon_pid=$!
+target/release/graphite-web --config conf/graphite-web.conf --bind 0.0.0.0:8080 &
+web_pid=$!
+
+stop() {
+  kill -TERM "$web_pid" "$carbon_pid" 2>/dev/null || true
+  wait "$web_pid" "$carbon_pid" 2>/dev/null || true
+}
+trap stop INT TERM
+# Whichever daemon exits first (an error, or a signal) stops the other.
+wait -n "$carbon_pid" "$web_pid" || true
+stop

@@ -8,4 +8,6 @@ export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 bash scripts/reference-venv.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The end-to-end tests (tests/) run the daemons' binaries from target/debug.
+cargo build --workspace --bins --locked
 cargo test --workspace --locked

@@ -63,6 +63,12 @@ impl TokenBucket {
         Duration::from_secs_f64(wait_secs.max(0.0))
     }
 
+    /// How long until the bucket could pay `cost` without going into debt, or is full when its
+    /// capacity is below `cost` (a rate under one update a second).
+    pub fn time_until_affordable(&mut self, cost: f64, now_secs: f64) -> Duration {
+        self.time_until(cost.min(self.capacity), now_secs)
+    }
+
     /// How long until `cost` tokens are available (zero if they are now).
     pub fn time_until(&mut self, cost: f64, now_secs: f64) -> Duration {
         let missing = cost - self.tokens(now_secs);

@@ -155,6 +155,9 @@ impl Writer {
     fn run(&self) {
         loop {
             let draining = self.draining.load(Ordering::SeqCst);
+            if !draining {
+                self.wait_for_update_capacity();
+            }
             let now = if draining { f64::INFINITY } else { now_secs() };
             let Some((metric, points)) = self.cache.pop(now) else {
                 if draining {
@@ -269,6 +272,26 @@ impl Writer {
         match &self.create_bucket {
             Some(b) => lock(b).try_drain(1.0, now_secs()),
             None => true,
+        }
+    }
+
+    /// Waits, before popping, until an update can be paid for, so that points waiting for the
+    /// MAX_UPDATES_PER_SECOND limit wait in the cache, where the cache query still sees them
+    /// (popped first, as the reference does, they would be invisible until written).
+    fn wait_for_update_capacity(&self) {
+        let Some(bucket) = &self.update_bucket else {
+            return;
+        };
+        loop {
+            if self.cache.is_empty() || self.draining.load(Ordering::SeqCst) {
+                return;
+            }
+            let wait = lock(bucket).time_until_affordable(1.0, now_secs());
+            if wait.is_zero() {
+                return;
+            }
+            // In slices, so a shutdown is noticed promptly.
+            std::thread::sleep(wait.min(Duration::from_millis(200)));
         }
     }
 

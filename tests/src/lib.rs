@@ -93,7 +93,11 @@ impl Drop for Process {
 
 /// Waits until `file` holds `name address` lines (or one bare address, named `""`) with every
 /// name in `names`.
-pub fn wait_for_addresses(file: &Path, names: &[&str], process: &mut Process) -> HashMap<String, SocketAddr> {
+pub fn wait_for_addresses(
+    file: &Path,
+    names: &[&str],
+    process: &mut Process,
+) -> HashMap<String, SocketAddr> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(text) = std::fs::read_to_string(file) {
@@ -108,8 +112,18 @@ pub fn wait_for_addresses(file: &Path, names: &[&str], process: &mut Process) ->
                 return addrs;
             }
         }
-        assert!(process.is_running(), "{} exited:\n{}", process.name, process.log());
-        assert!(Instant::now() < deadline, "{} did not start:\n{}", process.name, process.log());
+        assert!(
+            process.is_running(),
+            "{} exited:\n{}",
+            process.name,
+            process.log()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "{} did not start:\n{}",
+            process.name,
+            process.log()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -79,7 +79,7 @@ impl AppState {
 }
 
 /// The router for `state`, with every path under `URL_PREFIX`.
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router(state: &Arc<AppState>) -> Router {
     let routes = Router::new()
         .route("/render", any(render_handler))
         .route("/render/", any(render_handler))

@@ -366,7 +366,7 @@ impl<'a> Evaluator<'a> {
         for (name, arg) in &call.kwargs {
             kwargs.push((name.clone(), self.eval(ctx, arg, replacements, depth + 1)?));
         }
-        let args = Args::bind(function, args, kwargs, self.enforce_input_validation)
+        let args = Args::bind(function, args, &kwargs, self.enforce_input_validation)
             .map_err(|message| with_function(message, &call.name, &call.args, &call.kwargs))?;
         (function.implementation)(self, ctx, args).map_err(|e| match e {
             EvalError::InputParameter {

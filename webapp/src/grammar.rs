@@ -23,8 +23,10 @@
 //! does not parse degrades into the bare path of its name (`sumSeries(a.b` is the path
 //! `sumSeries`, which matches nothing). Here both are a [`ParseError`] naming the position and
 //! what was expected there. Every target the reference parses completely gives the same tree.
+//! Calls (piped calls included) nested more than [`MAX_NESTING`] levels deep are an error too;
+//! the reference fails with a Python `RecursionError` well before that.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::attime::pyunicode;
@@ -111,25 +113,22 @@ pub fn parse_target(s: &str) -> Result<Expr, ParseError> {
 /// `seriesByTag(...)` calls, template bodies without substitution; first-seen order, no
 /// duplicates. (For `x|seriesByTag(...)` the reference also prefetches `x`, which it never uses.)
 pub fn path_expressions(expr: &Expr) -> Vec<String> {
-    fn walk(expr: &Expr, out: &mut Vec<String>) {
+    fn walk<'a>(expr: &'a Expr, seen: &mut HashSet<&'a str>, out: &mut Vec<String>) {
+        let mut add = |p: &'a String| {
+            if seen.insert(p) {
+                out.push(p.clone());
+            }
+        };
         match expr {
-            Expr::Path(p) => {
-                if !out.contains(p) {
-                    out.push(p.clone());
-                }
-            }
-            Expr::Call(call) if call.name == "seriesByTag" => {
-                if !out.contains(&call.source) {
-                    out.push(call.source.clone());
-                }
-            }
-            Expr::Call(call) => call.args.iter().for_each(|a| walk(a, out)),
-            Expr::Template(t) => walk(&t.inner, out),
+            Expr::Path(p) => add(p),
+            Expr::Call(call) if call.name == "seriesByTag" => add(&call.source),
+            Expr::Call(call) => call.args.iter().for_each(|a| walk(a, seen, out)),
+            Expr::Template(t) => walk(&t.inner, seen, out),
             Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::None => {}
         }
     }
     let mut out = Vec::new();
-    walk(expr, &mut out);
+    walk(expr, &mut HashSet::new(), &mut out);
     out
 }
 

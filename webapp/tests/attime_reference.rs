@@ -304,10 +304,33 @@ fn generated(count: usize) -> Vec<String> {
         .collect()
 }
 
+/// Short random strings over the characters the syntax uses (and a few it does not).
+fn random_strings(count: usize) -> Vec<String> {
+    const ALPHABET: &[char] = &[
+        '0', '1', '2', '3', '5', '9', ':', '/', '+', '-', '_', ' ', ',', 'a', 'm', 'p', 'n', 'o',
+        'w', 'd', 'h', 's', 'y', 'i', 'e', 't', 'j', 'u', 'M', 'é', '²', '١',
+    ];
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    (0..count)
+        .map(|_| {
+            let len = 1 + (rng.next() % 9) as usize;
+            (0..len)
+                .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn parse_at_time_matches_reference() {
     let mut inputs: Vec<String> = HAND_WRITTEN.iter().map(|s| s.to_string()).collect();
     inputs.extend(generated(300));
+    // ATTIME_REFERENCE_COUNT=<n> for a longer run.
+    let random = std::env::var("ATTIME_REFERENCE_COUNT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    inputs.extend(random_strings(random));
 
     let mut cases = Vec::new();
     for s in &inputs {
@@ -365,7 +388,7 @@ fn parse_at_time_matches_reference() {
         inputs.len()
     );
     assert!(
-        ok > cases.len() / 2 && err > cases.len() / 10,
+        ok > 20_000 && err > 20_000,
         "the inputs exercise both outcomes"
     );
     assert!(

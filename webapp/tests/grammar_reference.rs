@@ -196,6 +196,14 @@ const HAND_WRITTEN: &[&str] = &[
     "summarize(x, \"10min\", \"sum\")",
     "highest(seriesList=a.*, n=1)",
     "timeShift(a, \"-1h\", alignDST=true)",
+    "template(template(x=1))",
+    "template(template(template(x=1)))",
+    "template(template(x=1), y=template(template(x=1), y=a))",
+    "template(f(a,x=template(f(a,x=a))))",
+    "template(  template(none.x )\n|f(a))",
+    "a|template(x=1)",
+    "a|template(b, 1)",
+    "f(a|template(b))",
 ];
 
 struct Rng(u64);

@@ -68,11 +68,12 @@ fn am_pm_quirks() {
 #[test]
 fn errors_are_messages() {
     let err = |s: &str| parse_at_time(s, Tz::UTC, now()).unwrap_err().to_string();
-    assert_eq!(err("foo"), "Unknown day reference \"foo\"");
+    // The reference's own wording for these two (its 400 bodies).
+    assert_eq!(err("foo"), "Unknown day reference: foo");
     assert_eq!(err("-1m"), "Invalid offset unit 'm'");
-    assert_eq!(err("2024-01-01"), "Unknown day reference \"2024\"");
-    assert_eq!(err("-1d+2h"), "Unknown day reference \"-1d\""); // split at '+'
-    assert_eq!(err("jan"), "Day of month required after month name \"jan\"");
+    assert_eq!(err("2024-01-01"), "Unknown day reference: 2024");
+    assert_eq!(err("-1d+2h"), "Unknown day reference: -1d"); // split at '+'
+    assert_eq!(err("jan"), "Day of month required after month name");
     assert!(
         err("25:00").contains("Invalid time of day"),
         "{}",

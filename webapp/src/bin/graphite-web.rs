@@ -99,7 +99,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         tracing::info!(%addr, whisper_dir = %state.settings.whisper_dir.display(), "graphite-web listening");
         let shutdown = CancellationToken::new();
         tokio::spawn(wait_for_signal(shutdown.clone()));
-        axum::serve(listener, webapp::app::router(state))
+        axum::serve(listener, webapp::app::router(&state))
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
             .context("serving")?;

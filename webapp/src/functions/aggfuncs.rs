@@ -75,7 +75,7 @@ impl AggFunc {
                 let mut sorted = usable;
                 sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
                 let mid = sorted.len() / 2;
-                Some(if sorted.len() % 2 == 0 {
+                Some(if sorted.len().is_multiple_of(2) {
                     (sorted[mid - 1] + sorted[mid]) / 2.0
                 } else {
                     sorted[mid]

@@ -247,7 +247,7 @@ impl Args {
     pub fn bind(
         function: &Function,
         args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
+        kwargs: &[(String, Value)],
         strict: bool,
     ) -> Result<Self, String> {
         let name = function.name;

@@ -1,0 +1,179 @@
+//! carbon-cache and graphite-web together: what is sent to carbon-cache is visible through
+//! `/render` while it is still only in the cache, and after it has been written to disk.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use system_tests::{wait_for_addresses, Process};
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// Starts carbon-cache in `root` with a writer so slow (one update every 5 s) that points
+/// stay in its cache for the test's duration once the file exists.
+fn start_carbon(root: &Path) -> (Process, SocketAddr, SocketAddr) {
+    let storage = root.join("storage");
+    let conf = format!(
+        "[cache]\nSTORAGE_DIR = {}\nLINE_RECEIVER_INTERFACE = 127.0.0.1\nPICKLE_RECEIVER_INTERFACE = 127.0.0.1\n\
+         CACHE_QUERY_INTERFACE = 127.0.0.1\nENABLE_UDP_LISTENER = False\nMAX_CACHE_SIZE = inf\n\
+         MAX_UPDATES_PER_SECOND = 0.2\nMAX_UPDATES_PER_SECOND_ON_SHUTDOWN = inf\nMAX_CREATES_PER_MINUTE = inf\nCARBON_METRIC_INTERVAL = 0\n",
+        storage.display()
+    );
+    std::fs::write(root.join("carbon.conf"), conf).expect("carbon.conf");
+    std::fs::write(
+        root.join("storage-schemas.conf"),
+        "[default]\npattern = .*\nretentions = 1s:1h\n",
+    )
+    .expect("storage-schemas.conf");
+    let addr_file = root.join("carbon-listeners");
+    let mut process = Process::spawn(
+        "carbon-cache",
+        &[
+            OsStr::new("--config"),
+            root.join("carbon.conf").as_os_str(),
+            OsStr::new("--free-ports"),
+            OsStr::new("--pidfile"),
+            root.join("carbon.pid").as_os_str(),
+            OsStr::new("--listener-addr-file"),
+            addr_file.as_os_str(),
+        ],
+        &root.join("carbon.log"),
+    );
+    let addrs = wait_for_addresses(&addr_file, &["line", "cache_query"], &mut process);
+    (process, addrs["line"], addrs["cache_query"])
+}
+
+fn start_web(root: &Path, cache_query: SocketAddr) -> (Process, SocketAddr) {
+    let settings = format!(
+        "WHISPER_DIR = '{}'\nCARBONLINK_HOSTS = ['{}']\nCARBONLINK_TIMEOUT = 2.0\n",
+        root.join("storage/whisper").display(),
+        cache_query
+    );
+    std::fs::write(root.join("graphite-web.conf"), settings).expect("graphite-web.conf");
+    let addr_file = root.join("web-listener");
+    let mut process = Process::spawn(
+        "graphite-web",
+        &[
+            OsStr::new("--config"),
+            root.join("graphite-web.conf").as_os_str(),
+            OsStr::new("--bind"),
+            OsStr::new("127.0.0.1:0"),
+            OsStr::new("--listener-addr-file"),
+            addr_file.as_os_str(),
+        ],
+        &root.join("web.log"),
+    );
+    let addrs = wait_for_addresses(&addr_file, &[""], &mut process);
+    (process, addrs[""])
+}
+
+/// `(value, timestamp)` pairs of the first series of a json render, nulls dropped.
+fn render(web: SocketAddr, target: &str, from: i64, until: i64) -> Vec<(f64, i64)> {
+    let url = format!("http://{web}/render?target={target}&from={from}&until={until}&format=json");
+    let body = ureq::get(&url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .into_body()
+        .read_to_string()
+        .expect("body");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let Some(series) = json.as_array().and_then(|a| a.first()) else {
+        return Vec::new();
+    };
+    series["datapoints"]
+        .as_array()
+        .expect("datapoints")
+        .iter()
+        .filter_map(|p| Some((p[0].as_f64()?, p[1].as_i64()?)))
+        .collect()
+}
+
+fn on_disk(path: &Path, from: i64, until: i64) -> Vec<(f64, i64)> {
+    let fetched = whisper::Whisper::default()
+        .fetch(path, from, Some(until), None, None)
+        .expect("fetch")
+        .expect("data");
+    fetched
+        .points()
+        .filter_map(|(ts, v)| v.map(|v| (v, ts)))
+        .collect()
+}
+
+#[test]
+fn points_are_rendered_before_and_after_they_are_flushed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let (mut carbon, line, cache_query) = start_carbon(root);
+    let (_web, web) = start_web(root, cache_query);
+    let file = root.join("storage/whisper/e2e/metric.wsp");
+
+    // The first point creates the file; the writer then waits ~5 s for each update token,
+    // so the points sent after it stay in the cache.
+    let t0 = now() - 30;
+    let mut conn = TcpStream::connect(line).expect("connect");
+    writeln!(conn, "e2e.metric 1 {t0}").expect("send");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "carbon-cache did not create {}",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let expected: Vec<(f64, i64)> = (1..=10).map(|i| (i as f64 * 10.0, t0 + i)).collect();
+    for (value, ts) in &expected {
+        writeln!(conn, "e2e.metric {value} {ts}").expect("send");
+    }
+    conn.flush().expect("flush");
+    drop(conn);
+
+    let (from, until) = (t0 - 1, t0 + 20);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let rendered = loop {
+        let points = render(web, "e2e.metric", from, until);
+        if expected.iter().all(|p| points.contains(p)) || Instant::now() > deadline {
+            break points;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let disk = on_disk(&file, from, until);
+    assert!(
+        expected.iter().all(|p| !disk.contains(p)),
+        "the points were already written ({disk:?}): the cache overlay is not what is tested"
+    );
+    for point in &expected {
+        assert!(
+            rendered.contains(point),
+            "{point:?} missing from the render {rendered:?}"
+        );
+    }
+
+    // SIGTERM flushes the cache; the same render now reads the file (the cache is gone).
+    assert!(
+        carbon.terminate(),
+        "carbon-cache did not exit cleanly:\n{}",
+        carbon.log()
+    );
+    let disk = on_disk(&file, from, until);
+    for point in &expected {
+        assert!(
+            disk.contains(point),
+            "{point:?} not on disk after SIGTERM: {disk:?}"
+        );
+    }
+    let rendered = render(web, "e2e.metric", from, until);
+    for point in &expected {
+        assert!(
+            rendered.contains(point),
+            "{point:?} missing after the flush: {rendered:?}"
+        );
+    }
+}
