@@ -79,6 +79,27 @@ struct Fixture {
     cases: Vec<Case>,
 }
 
+/// Every recorded suite under tests/golden/suites, in name order.
+fn suite_fixtures() -> Vec<Fixture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/suites");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            parse_fixture(&text)
+        })
+        .collect()
+}
+
 fn load_fixture() -> Fixture {
     let text = std::fs::read_to_string(FIXTURE).unwrap_or_else(|e| panic!("{FIXTURE}: {e}"));
     parse_fixture(&text)
@@ -1089,7 +1110,15 @@ impl Drop for Server {
 
 #[test]
 fn golden_against_reference() {
-    let fixture = load_fixture();
+    let mut fixture = load_fixture();
+    // The function suites (tests/golden/suites/*.expected.json) share the dataset and server.
+    for suite in suite_fixtures() {
+        assert_eq!(
+            suite.dataset_sha256, fixture.dataset_sha256,
+            "a suite was recorded from another dataset: regenerate it"
+        );
+        fixture.cases.extend(suite.cases);
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     build_dataset(dir.path(), &fixture.dataset_sha256);
     let server = Server::start(dir.path(), &fixture.settings);

@@ -7,6 +7,13 @@ use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 use crate::grammar::{parse_target, Expr};
 use crate::series::TimeSeries;
 
+/// This module's functions, by name.
+pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[
+    ("alias", alias),
+    ("aliasByNode", alias_by_node),
+    ("aliasSub", alias_sub),
+];
+
 /// `alias(seriesList, newName)`.
 pub(super) fn alias(
     _: &mut Evaluator<'_>,

@@ -5,6 +5,14 @@ use super::{format_path_expressions, input_error, AggFunc, Args};
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 use crate::series::{Tags, TimeSeries};
 
+/// This module's functions, by name.
+pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[
+    ("sumSeries", sum_series),
+    ("sum", sum_series),
+    ("averageSeries", average_series),
+    ("avg", average_series),
+];
+
 /// `sumSeries(*seriesLists)` / `sum`.
 pub(super) fn sum_series(
     _: &mut Evaluator<'_>,

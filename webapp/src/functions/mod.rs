@@ -11,9 +11,11 @@
 
 mod aggfuncs;
 mod alias;
+mod calculate;
 mod combine;
 mod special;
 mod transform;
+mod transform_time;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -186,22 +188,21 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     }
 });
 
-/// Implementations by name; aliases (`sum`, `avg`) are separate entries as in the reference.
-const IMPLEMENTATIONS: &[(&str, Implementation)] = &[
-    ("alias", alias::alias),
-    ("aliasByNode", alias::alias_by_node),
-    ("aliasSub", alias::alias_sub),
-    ("sumSeries", combine::sum_series),
-    ("sum", combine::sum_series),
-    ("averageSeries", combine::average_series),
-    ("avg", combine::average_series),
-    ("scale", transform::scale),
-    ("consolidateBy", special::consolidate_by),
+/// Every group module's implementations, by name; aliases (`sum`, `avg`) are separate entries
+/// as in the reference. Each module lists its own in a `FUNCTIONS` table.
+const MODULES: &[&[(&str, Implementation)]] = &[
+    alias::FUNCTIONS,
+    calculate::FUNCTIONS,
+    combine::FUNCTIONS,
+    special::FUNCTIONS,
+    transform::FUNCTIONS,
+    transform_time::FUNCTIONS,
 ];
 
 static REGISTRY: LazyLock<HashMap<&'static str, Function>> = LazyLock::new(|| {
-    IMPLEMENTATIONS
+    MODULES
         .iter()
+        .flat_map(|module| module.iter())
         .map(|&(name, implementation)| {
             let (info, params) = CATALOG
                 .series

@@ -3,6 +3,11 @@
 use super::{percent_g, Args};
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 
+/// This module's functions, by name.
+pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[
+    ("scale", scale),
+];
+
 /// `scale(seriesList, factor)`: every value times `factor`, named `scale(x,%g)`.
 pub(super) fn scale(
     _: &mut Evaluator<'_>,

@@ -521,12 +521,31 @@ def main():
     ap.add_argument("--decode-pickle", action="store_true",
                     help="read a pickle on stdin and print it in fixture form (the harness uses "
                          "it for bodies that name classes, such as find's IntervalSet)")
+    ap.add_argument("--suite", action="append", default=[],
+                    help="record suites/<NAME>.py into suites/<NAME>.expected.json instead of "
+                         "the base cases (repeatable; 'all' records every suite)")
     args = ap.parse_args()
+    if args.suite:
+        names = args.suite
+        if names == ["all"]:
+            names = sorted(f[:-3] for f in os.listdir(os.path.join(HERE, "suites"))
+                           if f.endswith(".py") and not f.startswith("_"))
+        for name in names:
+            CASES[:] = []
+            path = os.path.join(HERE, "suites", name + ".py")
+            with open(path) as fh:
+                exec(compile(fh.read(), path, "exec"), globals())
+            record(args, os.path.join(HERE, "suites", name + ".expected.json"))
+        return
     if args.decode_pickle:
         value = FixtureUnpickler(io.BytesIO(sys.stdin.buffer.read())).load()
         print(json.dumps(to_fixture(value), allow_nan=False))
         return
 
+    record(args, args.out)
+
+
+def record(args, out):
     cases = [c for c in CASES if not args.only or args.only in c["id"]]
     with tempfile.TemporaryDirectory(prefix="graphite-golden-") as root:
         ds = dataset.build(root)
@@ -560,14 +579,14 @@ def main():
         "compared_headers": COMPARED_HEADERS,
         "cases": records,
     }
-    with open(args.out, "w") as fh:
+    with open(out, "w") as fh:
         json.dump(fixture, fh, indent=1, sort_keys=False, allow_nan=False)
         fh.write("\n")
     kinds = {}
     for r in records:
         key = "%s %s %d" % (r["path"].rstrip("/"), r["kind"], r["status"])
         kinds[key] = kinds.get(key, 0) + 1
-    print("%d cases -> %s" % (len(records), os.path.relpath(args.out)))
+    print("%d cases -> %s" % (len(records), os.path.relpath(out)))
     for k in sorted(kinds):
         print("  %4d  %s" % (kinds[k], k))
 
