@@ -154,6 +154,9 @@ pub struct TimeSeries {
     pub tags: Tags,
     /// Drawing options.
     pub options: SeriesOptions,
+    /// The values are Python ints in the reference (`countSeries`, `isNonNull`, `identity`,
+    /// ...): integral values print as `3`, not `3.0`, in the outputs.
+    pub int_values: bool,
 }
 
 impl TimeSeries {
@@ -182,6 +185,7 @@ impl TimeSeries {
             x_files_factor,
             tags,
             options: SeriesOptions::default(),
+            int_values: false,
         }
     }
 
