@@ -367,7 +367,8 @@ impl<'a> Evaluator<'a> {
             kwargs.push((name.clone(), self.eval(ctx, arg, replacements, depth + 1)?));
         }
         let args = Args::bind(function, args, &kwargs, self.enforce_input_validation)
-            .map_err(|message| with_function(message, &call.name, &call.args, &call.kwargs))?;
+            .map_err(|message| with_function(message, &call.name, &call.args, &call.kwargs))?
+            .with_raw(call.args.clone());
         (function.implementation)(self, ctx, args).map_err(|e| match e {
             EvalError::InputParameter {
                 message,

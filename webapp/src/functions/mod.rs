@@ -238,6 +238,7 @@ pub fn implemented_names() -> Vec<&'static str> {
 #[derive(Debug)]
 pub struct Args {
     by_param: Vec<Vec<Value>>,
+    raw: Vec<crate::grammar::Expr>,
 }
 
 impl Args {
@@ -323,7 +324,23 @@ impl Args {
                 unexpected.join(", ")
             ));
         }
-        Ok(Self { by_param })
+        Ok(Self {
+            by_param,
+            raw: Vec::new(),
+        })
+    }
+
+    /// Attaches the unevaluated positional arguments (the reference's
+    /// `requestContext['args']`), for functions that evaluate an argument again over another
+    /// time range (`timeShift`, `movingAverage`, ...) with [`Evaluator::evaluate_in`].
+    pub fn with_raw(mut self, raw: Vec<crate::grammar::Expr>) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The unevaluated positional argument `index`, as written in the target.
+    pub fn raw(&self, index: usize) -> Option<&crate::grammar::Expr> {
+        self.raw.get(index)
     }
 
     /// Takes the series list of parameter `index` (empty when omitted).
