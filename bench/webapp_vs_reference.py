@@ -19,6 +19,8 @@ clock; whisper picks the 1-minute archive, 1,440 points per series):
   find_host  /metrics/find?query=bench.host042.*                              (1,000 leaves)
   find_col   /metrics/find?query=bench.*.metric042                            (100 leaves, all dirs)
 
+(the default treejson format merges the matched leaves by name: 1,000, 1,000 and 1 entries)
+
 Each server is started once; for each case the load generator (webapp/examples/http_load.rs)
 runs against the reference (--ref-connections, default 2 = its workers, each a synchronous
 process) and then against ours (--connections, default 4), each for a bounded time after a
@@ -373,6 +375,8 @@ def main():
     p.add_argument("--json", default=None, help="write every figure here")
     a = p.parse_args()
     a.venv = os.path.abspath(a.venv)
+    a.load = os.path.abspath(a.load)
+    a.ours = os.path.abspath(a.ours) if a.ours else None
     if a.no_ours and a.no_ref:
         sys.exit("nothing to run")
     if not a.no_ours and not (a.ours and os.access(a.ours, os.X_OK)):
