@@ -166,6 +166,9 @@ pub struct Evaluator<'a> {
     max_series: usize,
     fetched_series: usize,
     prefetched: HashMap<(i64, i64, i64), HashMap<String, Vec<TimeSeries>>>,
+    /// How many more times each prefetched path will be evaluated: the last use takes the
+    /// series instead of copying them (copies dominated renders of many series).
+    remaining_uses: HashMap<(i64, i64, i64, String), usize>,
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -197,6 +200,7 @@ impl<'a> Evaluator<'a> {
             max_series,
             fetched_series: 0,
             prefetched: HashMap::new(),
+            remaining_uses: HashMap::new(),
         }
     }
 
@@ -246,6 +250,12 @@ impl<'a> Evaluator<'a> {
         let mut paths = Vec::new();
         for target in targets {
             collect_paths(ctx, target, None, &mut paths);
+        }
+        for path in &paths {
+            *self
+                .remaining_uses
+                .entry((ctx.start, ctx.end, ctx.now, path.clone()))
+                .or_default() += 1;
         }
         self.fetch_missing(ctx, paths)
     }

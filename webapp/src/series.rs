@@ -226,10 +226,20 @@ impl TimeSeries {
         out
     }
 
+    /// [`TimeSeries::consolidated_values`] without a copy when there is nothing to
+    /// consolidate.
+    pub fn consolidated(&self) -> std::borrow::Cow<'_, [Option<f64>]> {
+        if self.values_per_point <= 1 {
+            std::borrow::Cow::Borrowed(&self.values)
+        } else {
+            std::borrow::Cow::Owned(self.consolidated_values())
+        }
+    }
+
     /// `(value, timestamp)` pairs as the reference's `datapoints()`: the consolidated values
     /// zipped with `range(start, end + 1, step * values_per_point)` (the shorter one wins).
     pub fn datapoints(&self) -> Vec<(Option<f64>, i64)> {
-        let values = self.consolidated_values();
+        let values = self.consolidated();
         let stride = self
             .step
             .saturating_mul(i64::try_from(self.values_per_point).unwrap_or(i64::MAX));
@@ -238,7 +248,7 @@ impl TimeSeries {
             return out;
         }
         let mut ts = self.start;
-        for v in values {
+        for &v in values.iter() {
             if ts > self.end {
                 break;
             }

@@ -47,12 +47,112 @@ fn exponent_suffix(exp: i32) -> String {
 
 /// `repr(x)`: `1.0`, `0.1`, `1e-05`, `1e+16`, `inf`, `nan`.
 pub fn float_repr(x: f64) -> String {
+    let mut out = String::with_capacity(24);
+    write_float_repr(&mut out, x);
+    out
+}
+
+/// A fixed buffer for one `{:e}` rendering of an f64 (at most 24 bytes: 17 digits, point,
+/// `e-324`), so formatting a float allocates nothing.
+struct SciBuf {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl std::fmt::Write for SciBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(std::fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Appends `repr(x)` to `out` without allocating (the hot path of the webapp's outputs).
+pub fn write_float_repr(out: &mut String, x: f64) {
+    use std::fmt::Write as _;
+    if let Some(s) = special(x) {
+        out.push_str(s);
+        return;
+    }
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    let x = x.abs();
+    // Integral values below 2^53 are common (counters, whole-number samples): their repr is
+    // the integer followed by `.0` while the decimal point is before the 17th digit.
+    if x.fract() == 0.0 && x < 1e16 {
+        let _ = write!(out, "{}.0", x as u64);
+        return;
+    }
+    let mut buf = SciBuf {
+        bytes: [0; 32],
+        len: 0,
+    };
+    if write!(buf, "{x:e}").is_err() {
+        out.push_str(&format!("{x:e}"));
+        return;
+    }
+    let text = &buf.bytes[..buf.len];
+    let e_at = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for &b in &text[..e_at] {
+        if b != b'.' && n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    let digits = &digits[..n];
+    let exp: i32 = std::str::from_utf8(&text[(e_at + 1).min(text.len())..])
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let push = |out: &mut String, bytes: &[u8]| {
+        for &b in bytes {
+            out.push(b as char);
+        }
+    };
+    // Python switches to exponent notation when decpt = exp + 1 is <= -4 or > 16.
+    if !(-4..16).contains(&exp) {
+        push(out, &digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            push(out, &digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    } else if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        push(out, digits);
+    } else if (exp as usize) + 1 >= digits.len() {
+        push(out, digits);
+        for _ in 0..(exp as usize + 1 - digits.len()) {
+            out.push('0');
+        }
+        out.push_str(".0");
+    } else {
+        let (int, frac) = digits.split_at(exp as usize + 1);
+        push(out, int);
+        out.push('.');
+        push(out, frac);
+    }
+}
+
+/// The layout of [`float_repr`] built from Rust's `{:e}` with allocations: the oracle the
+/// fast writer is tested against.
+#[cfg(test)]
+fn float_repr_reference(x: f64) -> String {
     if let Some(s) = special(x) {
         return s.to_string();
     }
     let (negative, digits, exp) = split_sci(&format!("{x:e}"));
     let sign = if negative { "-" } else { "" };
-    // Python switches to exponent notation when decpt = exp + 1 is <= -4 or > 16.
     if !(-4..16).contains(&exp) {
         let mantissa = if digits.len() > 1 {
             format!("{}.{}", &digits[..1], &digits[1..])
@@ -165,3 +265,31 @@ mod tests {
         assert_eq!(list_repr(&[Some(1.0), None]), "[1.0, None]");
     }
 }
+
+#[cfg(test)]
+mod fast_repr_tests {
+    use super::*;
+
+    #[test]
+    fn fast_writer_matches_the_layout_rules() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0, -0.0, 1.0, -1.0, 0.1, 1e-5, 1e-4, 1e15, 1e16, 9999999999999998.0, 1e22,
+            123.456, 5e-324, f64::MAX, f64::MIN_POSITIVE, 2.5, 0.0001234, 12345678901234567.0,
+        ];
+        for _ in 0..200_000 {
+            values.push(f64::from_bits(next()));
+            values.push((next() % 2_000_000) as f64 / 64.0 - 10_000.0);
+        }
+        for x in values {
+            assert_eq!(float_repr(x), float_repr_reference(x), "{x:e}");
+        }
+    }
+}
+
