@@ -153,9 +153,10 @@ fn find_view_inner(params: &Params, ctx: &ViewContext<'_>) -> Result<Reply, Repl
         }
     }
 
-    let mut matches = store_find(ctx, &query, leaves_only).map_err(|e| server_error(&e))?;
-    // Sorted by path already; a stable sort by name leaves ties in path order.
-    matches.sort_by(|a, b| a.name().cmp(b.name()));
+    let matches = store_find(ctx, &query, leaves_only).map_err(|e| server_error(&e))?;
+    // Sorted by path already; a stable sort by name leaves ties in path order. The names are
+    // located once: finding them per comparison dominated broad finds.
+    let matches = sort_by_name(matches);
 
     let reply = match format {
         "treejson" => json_response(
@@ -282,6 +283,18 @@ pub fn expand_view(params: &Params, ctx: &ViewContext<'_>) -> Reply {
         &J::obj([("results", results)]),
         jsonp,
     ))
+}
+
+/// Nodes (sorted by path) stably sorted by node name. Sorts small `(name, index)` keys, then
+/// moves each node once: comparing names found per comparison, or moving whole nodes while
+/// merging, dominated finds of 100k nodes.
+fn sort_by_name(nodes: Vec<Node>) -> Vec<Node> {
+    let mut keys: Vec<(&str, usize)> = nodes.iter().enumerate().map(|(i, n)| (n.name(), i)).collect();
+    // Stable merge sort: the nodes come in runs already sorted by name (one per directory).
+    keys.sort();
+    let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// `/metrics/index.json`: every leaf metric name, sorted. A bad `local` gives `[]` with a 500.

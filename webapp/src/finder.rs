@@ -234,7 +234,10 @@ impl Finder {
         if leaves_only {
             nodes.retain(|n| n.is_leaf);
         }
-        nodes.sort_by(|a, b| (&a.path, a.is_leaf).cmp(&(&b.path, b.is_leaf)));
+        // Sorted listings usually yield path order already; check before sorting.
+        if !nodes.is_sorted_by(|a, b| (&a.path, a.is_leaf) <= (&b.path, b.is_leaf)) {
+            nodes.sort_by(|a, b| (&a.path, a.is_leaf).cmp(&(&b.path, b.is_leaf)));
+        }
         nodes.dedup_by(|b, a| a.path == b.path && a.is_leaf == b.is_leaf);
         Ok(nodes)
     }

@@ -69,7 +69,14 @@ pub fn fetch_series(
         }
     }
 
-    // 3. Series per expression, sorted by name (`_merge_results`).
+    // 3. Series per expression, sorted by name (`_merge_results`). A leaf's values move into
+    // its last series instead of being copied.
+    let mut uses = vec![0usize; leaves.len()];
+    for (_, indexes) in &per_expression {
+        for &index in indexes {
+            uses[index] += 1;
+        }
+    }
     let mut out = HashMap::with_capacity(per_expression.len());
     for (expression, indexes) in per_expression {
         let mut by_name: HashMap<&str, TimeSeries> = HashMap::new();

@@ -10,6 +10,9 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use webapp::settings::{Env, Settings};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "graphite-web",
