@@ -226,6 +226,22 @@ impl TimeSeries {
         out
     }
 
+    /// Whether iterating the series yields Python ints: its values are ints
+    /// ([`TimeSeries::int_values`]) and the display consolidation, if any, keeps them ints
+    /// (`sum`, `min`, `max`, `first`, `last`; the averages divide).
+    pub fn iterates_ints(&self) -> bool {
+        self.int_values
+            && (self.values_per_point <= 1
+                || matches!(
+                    self.consolidation_func,
+                    ConsolidationFunc::Sum
+                        | ConsolidationFunc::Min
+                        | ConsolidationFunc::Max
+                        | ConsolidationFunc::First
+                        | ConsolidationFunc::Last
+                ))
+    }
+
     /// [`TimeSeries::consolidated_values`] without a copy when there is nothing to
     /// consolidate.
     pub fn consolidated(&self) -> std::borrow::Cow<'_, [Option<f64>]> {

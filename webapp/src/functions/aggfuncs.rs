@@ -59,6 +59,15 @@ impl AggFunc {
         })
     }
 
+    /// Whether the result of folding Python ints is an int (`sum`, `min`, `max`, `diff`,
+    /// `last`; `count` always gives one).
+    pub fn keeps_ints(self) -> bool {
+        matches!(
+            self,
+            Self::Sum | Self::Min | Self::Max | Self::Diff | Self::Last | Self::Count
+        )
+    }
+
     /// Folds one row.
     pub fn apply(self, row: &[Option<f64>]) -> Option<f64> {
         let usable: Vec<f64> = row.iter().flatten().copied().collect();

@@ -270,6 +270,21 @@ impl Iterator for Points<'_> {
     }
 }
 
+/// The integer a point is when the reference holds it as a Python int: the series iterates
+/// ints ([`TimeSeries::iterates_ints`]) and the value is integral.
+fn as_int(series: &TimeSeries, x: f64) -> Option<i64> {
+    (series.iterates_ints() && x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e18)
+        .then_some(x as i64)
+}
+
+/// A point's Python `repr` (`3` for an int, `3.0` for a float).
+fn point_repr(series: &TimeSeries, x: f64) -> String {
+    match as_int(series, x) {
+        Some(i) => i.to_string(),
+        None => float_repr(x),
+    }
+}
+
 /// Python's `range(start, stop, step)`, lazily.
 struct PyRange {
     next: i128,
@@ -402,7 +417,10 @@ fn write_json_series(
         w.element();
         w.open('[');
         w.element();
-        w.opt_float(value);
+        match value.and_then(|x| as_int(s, x)) {
+            Some(i) => w.int(i128::from(i)),
+            None => w.opt_float(value),
+        }
         w.element();
         w.int(ts);
         w.close(']');
@@ -494,7 +512,7 @@ fn render_csv(series: &[TimeSeries], tz: Tz) -> Result<Reply, OutputError> {
             out.push_str(&stamp);
             out.push(',');
             if let Some(x) = value {
-                out.push_str(&float_repr(x));
+                out.push_str(&point_repr(s, x));
             }
             out.push_str("\r\n");
         }
@@ -522,7 +540,7 @@ fn render_raw(series: &[TimeSeries]) -> Reply {
                 out.push(',');
             }
             match value {
-                Some(x) => out.push_str(&float_repr(x)),
+                Some(x) => out.push_str(&point_repr(s, x)),
                 None => out.push_str("None"),
             }
         }
@@ -548,7 +566,10 @@ fn render_pickle(series: &[TimeSeries]) -> Reply {
 fn pickle_info(s: &TimeSeries) -> PickleValue {
     let text = |t: &str| PickleValue::Str(t.to_owned());
     let values = Points::new(s)
-        .map(|v| v.map_or(PickleValue::None, PickleValue::Float))
+        .map(|v| match v {
+            None => PickleValue::None,
+            Some(x) => as_int(s, x).map_or(PickleValue::Float(x), PickleValue::Int),
+        })
         .collect();
     let per_point = i64::try_from(s.values_per_point).map_or_else(
         |_| PickleValue::BigInt(s.values_per_point.to_string()),
@@ -577,7 +598,10 @@ fn render_msgpack(series: &[TimeSeries]) -> Result<Reply, OutputError> {
         .iter()
         .map(|s| {
             let values = Points::new(s)
-                .map(|v| v.map_or(Value::Nil, Value::F64))
+                .map(|v| match v {
+                    None => Value::Nil,
+                    Some(x) => as_int(s, x).map_or(Value::F64(x), Value::from),
+                })
                 .collect();
             Value::Map(vec![
                 (text("name"), text(&s.name)),
@@ -643,14 +667,14 @@ fn render_dygraph(series: &[TimeSeries], jsonp: Option<&str>) -> Result<Reply, O
             out.push_str(", ");
         }
         let _ = write!(out, "[{ts}000");
-        for column in &columns {
+        for (s, column) in series.iter().zip(&columns) {
             out.push_str(", ");
             match column[row] {
                 None => out.push_str("null"),
                 Some(x) if x == f64::INFINITY => out.push_str("Infinity"),
                 Some(x) if x == f64::NEG_INFINITY => out.push_str("-Infinity"),
                 Some(x) if x.is_nan() => out.push_str("null"),
-                Some(x) => out.push_str(&float_repr(x)),
+                Some(x) => out.push_str(&point_repr(s, x)),
             }
         }
         out.push(']');
@@ -678,7 +702,10 @@ fn render_rickshaw(series: &[TimeSeries], opts: &OutputOptions) -> Result<Reply,
             w.key("x");
             w.int(x);
             w.key("y");
-            w.opt_float(y);
+            match y.and_then(|x| as_int(s, x)) {
+                Some(i) => w.int(i128::from(i)),
+                None => w.opt_float(y),
+            }
             w.close('}');
         }
         w.close(']');

@@ -242,3 +242,35 @@ fn format_names_round_trip() {
     }
     assert_eq!(Format::from_name("png"), None);
 }
+
+#[test]
+fn python_int_values_print_as_ints() {
+    let ints = || {
+        let mut s = series("c", 0, 10, &[Some(3.0), None, Some(2.0), Some(2.5)]);
+        s.int_values = true;
+        s
+    };
+    let mut data = [ints()];
+    assert_eq!(
+        body(&mut data, &opts(Format::Raw)),
+        "c,0,40,10|3,None,2,2.5\n"
+    );
+    let mut data = [ints()];
+    assert_eq!(
+        body(&mut data, &opts(Format::Json)),
+        r#"[{"target": "c", "tags": {"name": "c"}, "datapoints": [[3, 0], [null, 10], [2, 20], [2.5, 30]]}]"#
+    );
+    // Averaging ints divides: floats; summing them keeps ints.
+    let mut data = [ints()];
+    data[0].consolidate(2);
+    assert_eq!(body(&mut data, &opts(Format::Raw)), "c,0,40,10|3.0,2.25\n");
+    let mut data = [ints()];
+    data[0].consolidate(2);
+    data[0].consolidation_func = ConsolidationFunc::Sum;
+    assert_eq!(body(&mut data, &opts(Format::Raw)), "c,0,40,10|3,4.5\n");
+    let mut data = [ints()];
+    let reply = render_data(&mut data, &opts(Format::Pickle)).unwrap();
+    let decoded = carbon_proto::pickle::decode(&reply.body).unwrap();
+    let text = format!("{decoded:?}");
+    assert!(text.contains("Int(3)"), "{text}");
+}
