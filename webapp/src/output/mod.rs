@@ -359,7 +359,11 @@ fn overflow(what: &str) -> OutputError {
 
 /// `renderViewJson`.
 fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply, OutputError> {
-    let mut w = JsonWriter::new(opts.pretty.then_some(2));
+    // About 30 bytes a point (`[1234.5678, 1700000000], `); growing a large body by doubling
+    // costs copies and page faults.
+    let points: usize = series.iter().map(|s| s.values.len()).sum();
+    let estimate = points.saturating_mul(30).min(1 << 30);
+    let mut w = JsonWriter::with_capacity(opts.pretty.then_some(2), estimate);
     w.open('[');
     // `if any(data)`: a series is truthy when it has values.
     if series.iter().any(|s| !s.values.is_empty()) {
@@ -387,10 +391,13 @@ fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply,
         }
     }
     w.close(']');
-    let text = w
-        .finish()
-        .replace("NaN,", "null,")
-        .replace("Infinity,", "1e9999,");
+    // The reference's substitutions; skipped (they copy the whole body) when the text cannot
+    // hold their patterns.
+    let specials = w.may_have_specials();
+    let mut text = w.finish();
+    if specials {
+        text = text.replace("NaN,", "null,").replace("Infinity,", "1e9999,");
+    }
     Ok(javascript_reply(text, opts.jsonp.as_deref()))
 }
 

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use whisper::pyfmt::float_repr;
+use whisper::pyfmt::write_float_repr;
 
 /// An incremental `json.dumps`.
 #[derive(Debug)]
@@ -17,6 +17,9 @@ pub(crate) struct JsonWriter {
     indent: Option<usize>,
     /// One entry per open container: whether it has no element yet.
     empty: Vec<bool>,
+    /// Whether the text may hold `NaN` or `Infinity` (a non-finite float, or a string with
+    /// those letters), so the reference's text substitutions have anything to do.
+    may_have_specials: bool,
 }
 
 impl JsonWriter {
@@ -26,7 +29,20 @@ impl JsonWriter {
             out: String::new(),
             indent,
             empty: Vec::new(),
+            may_have_specials: false,
         }
+    }
+
+    /// A writer whose buffer starts with room for `bytes` bytes.
+    pub(crate) fn with_capacity(indent: Option<usize>, bytes: usize) -> Self {
+        let mut w = Self::new(indent);
+        w.out.reserve(bytes);
+        w
+    }
+
+    /// Whether [`JsonWriter::finish`]'s text may contain `NaN` or `Infinity`.
+    pub(crate) fn may_have_specials(&self) -> bool {
+        self.may_have_specials
     }
 
     /// Opens a list (`[`) or a dict (`{`).
@@ -66,11 +82,17 @@ impl JsonWriter {
 
     /// A string, escaped as `ensure_ascii=True` does.
     pub(crate) fn string(&mut self, s: &str) {
+        if s.contains("NaN") || s.contains("Infinity") {
+            self.may_have_specials = true;
+        }
         write_string(&mut self.out, s);
     }
 
     /// A float (`repr`, or `NaN` / `Infinity` / `-Infinity`).
     pub(crate) fn float(&mut self, x: f64) {
+        if !x.is_finite() {
+            self.may_have_specials = true;
+        }
         write_float(&mut self.out, x);
     }
 
@@ -84,7 +106,12 @@ impl JsonWriter {
 
     /// An int.
     pub(crate) fn int(&mut self, i: i128) {
-        let _ = write!(self.out, "{i}");
+        match i64::try_from(i) {
+            Ok(small) => write_i64(&mut self.out, small),
+            Err(_) => {
+                let _ = write!(self.out, "{i}");
+            }
+        }
     }
 
     /// The text written so far.
@@ -127,6 +154,28 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends an integer in decimal without going through `core::fmt` (timestamps are most of a
+/// large render's integers).
+pub(crate) fn write_i64(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    for &b in &buf[at..] {
+        out.push(b as char);
+    }
+}
+
 /// Appends a float as `json.dumps` writes it.
 pub(crate) fn write_float(out: &mut String, x: f64) {
     if x.is_nan() {
@@ -136,7 +185,7 @@ pub(crate) fn write_float(out: &mut String, x: f64) {
     } else if x == f64::NEG_INFINITY {
         out.push_str("-Infinity");
     } else {
-        out.push_str(&float_repr(x));
+        write_float_repr(out, x);
     }
 }
 
