@@ -441,18 +441,24 @@ pub(crate) fn aggregate(
     };
     let xff = x_files_factor.unwrap_or(ctx.x_files_factor);
     let name = format!("{func_name}Series({})", format_path_expressions(&series));
-    let columns: Vec<Vec<Option<f64>>> =
-        series.iter().map(TimeSeries::consolidated_values).collect();
-    let len = columns.iter().map(Vec::len).max().unwrap_or(0);
-    let mut row = Vec::with_capacity(columns.len());
-    let mut values = Vec::with_capacity(len);
-    for i in 0..len {
-        row.clear();
-        row.extend(columns.iter().map(|c| c.get(i).copied().flatten()));
-        let non_null = row.iter().filter(|v| v.is_some()).count();
-        let keep = non_null > 0 && (non_null as f64 / row.len() as f64) >= xff;
-        values.push(if keep { func.apply(&row) } else { None });
-    }
+    let columns: Vec<std::borrow::Cow<'_, [Option<f64>]>> =
+        series.iter().map(TimeSeries::consolidated).collect();
+    let values = match streaming_rows(func, &columns, xff) {
+        Some(values) => values,
+        None => {
+            let len = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+            let mut row = Vec::with_capacity(columns.len());
+            let mut values = Vec::with_capacity(len);
+            for i in 0..len {
+                row.clear();
+                row.extend(columns.iter().map(|c| c.get(i).copied().flatten()));
+                let non_null = row.iter().filter(|v| v.is_some()).count();
+                let keep = non_null > 0 && (non_null as f64 / row.len() as f64) >= xff;
+                values.push(if keep { func.apply(&row) } else { None });
+            }
+            values
+        }
+    };
     let mut tags: Tags = series[0].tags.clone();
     for s in &series[1..] {
         tags.retain(|k, v| s.tags.get(k) == Some(v));
@@ -466,6 +472,63 @@ pub(crate) fn aggregate(
     out.tags = tags;
     out.int_values = func == AggFunc::Count || ints;
     Ok(vec![out])
+}
+
+/// Row-wise `sum`, `average`, `min`, `max`, `count` and `last` computed column by column into
+/// per-row accumulators: the same additions and comparisons in the same order as the
+/// reference's per-row `sum(safeValues)` / `max(...)` (so the same floats), without building a
+/// row per timestamp. Other functions return `None` and use the row-by-row path.
+fn streaming_rows(func: AggFunc, columns: &[std::borrow::Cow<'_, [Option<f64>]>], xff: f64) -> Option<Vec<Option<f64>>> {
+    if !matches!(
+        func,
+        AggFunc::Sum | AggFunc::Average | AggFunc::Min | AggFunc::Max | AggFunc::Count | AggFunc::Last
+    ) {
+        return None;
+    }
+    let len = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+    let mut acc = vec![0.0f64; len];
+    let mut non_null = vec![0u32; len];
+    for column in columns {
+        for (i, v) in column.iter().enumerate() {
+            let Some(x) = *v else { continue };
+            let slot = &mut acc[i];
+            let first = non_null[i] == 0;
+            match func {
+                // Python's sum starts from int 0: 0 + x is x (and -0.0 becomes 0.0).
+                AggFunc::Sum | AggFunc::Average => *slot += x,
+                AggFunc::Min => {
+                    if first || x < *slot {
+                        *slot = x;
+                    }
+                }
+                AggFunc::Max => {
+                    if first || x > *slot {
+                        *slot = x;
+                    }
+                }
+                AggFunc::Last => *slot = x,
+                _ => {}
+            }
+            non_null[i] += 1;
+        }
+    }
+    let width = columns.len() as f64;
+    Some(
+        acc.into_iter()
+            .zip(non_null)
+            .map(|(total, n)| {
+                let keep = n > 0 && (f64::from(n) / width) >= xff;
+                if !keep {
+                    return None;
+                }
+                Some(match func {
+                    AggFunc::Average => total / f64::from(n),
+                    AggFunc::Count => f64::from(n),
+                    _ => total,
+                })
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
