@@ -66,7 +66,19 @@ pub fn write_float_repr(out: &mut String, x: f64) {
     // Integral values below 2^53 are common (counters, whole-number samples): their repr is
     // the integer followed by `.0` while the decimal point is before the 17th digit.
     if x.fract() == 0.0 && x < 1e16 {
-        let _ = write!(out, "{}.0", x as u64);
+        let mut n = x as u64;
+        let mut buf = [0u8; 20];
+        let mut at = buf.len();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+        out.push_str(".0");
         return;
     }
     // Shortest round-trip digits (the digits Python's repr uses) and the decimal exponent of
@@ -112,10 +124,9 @@ pub fn write_float_repr(out: &mut String, x: f64) {
     };
     let exp = first_exp + explicit_exp;
     let digits = &digits[..n];
+    // The digits are ASCII, so this never fails (and checking is cheaper than a char loop).
     let push = |out: &mut String, bytes: &[u8]| {
-        for &b in bytes {
-            out.push(b as char);
-        }
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
     };
     // Python switches to exponent notation when decpt = exp + 1 is <= -4 or > 16.
     if !(-4..16).contains(&exp) {

@@ -82,7 +82,11 @@ impl AggFunc {
                     return None;
                 }
                 let mut sorted = usable;
-                sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+                // A total order (NaN last): an inconsistent comparator may make the sort panic.
+                sorted.sort_by(|a, b| {
+                    a.partial_cmp(b)
+                        .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+                });
                 let mid = sorted.len() / 2;
                 Some(if sorted.len().is_multiple_of(2) {
                     (sorted[mid - 1] + sorted[mid]) / 2.0

@@ -171,9 +171,7 @@ pub(crate) fn write_i64(out: &mut String, i: i64) {
     if i < 0 {
         out.push('-');
     }
-    for &b in &buf[at..] {
-        out.push(b as char);
-    }
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 /// Appends a float as `json.dumps` writes it.

@@ -339,7 +339,11 @@ pub(crate) fn get_percentile(
     if points.is_empty() {
         return Ok(None);
     }
-    points.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    // A total order (NaN last): an inconsistent comparator may make the sort panic.
+    points.sort_by(|a, b| {
+        a.partial_cmp(b)
+            .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+    });
     let len = points.len();
     let fractional_rank = (n / 100.0) * (len as f64 + 1.0);
     if !fractional_rank.is_finite() || fractional_rank > (len as f64 + 2.0) {
@@ -478,10 +482,19 @@ pub(crate) fn aggregate(
 /// per-row accumulators: the same additions and comparisons in the same order as the
 /// reference's per-row `sum(safeValues)` / `max(...)` (so the same floats), without building a
 /// row per timestamp. Other functions return `None` and use the row-by-row path.
-fn streaming_rows(func: AggFunc, columns: &[std::borrow::Cow<'_, [Option<f64>]>], xff: f64) -> Option<Vec<Option<f64>>> {
+fn streaming_rows(
+    func: AggFunc,
+    columns: &[std::borrow::Cow<'_, [Option<f64>]>],
+    xff: f64,
+) -> Option<Vec<Option<f64>>> {
     if !matches!(
         func,
-        AggFunc::Sum | AggFunc::Average | AggFunc::Min | AggFunc::Max | AggFunc::Count | AggFunc::Last
+        AggFunc::Sum
+            | AggFunc::Average
+            | AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::Count
+            | AggFunc::Last
     ) {
         return None;
     }
@@ -496,15 +509,12 @@ fn streaming_rows(func: AggFunc, columns: &[std::borrow::Cow<'_, [Option<f64>]>]
             match func {
                 // Python's sum starts from int 0: 0 + x is x (and -0.0 becomes 0.0).
                 AggFunc::Sum | AggFunc::Average => *slot += x,
-                AggFunc::Min => {
-                    if first || x < *slot {
-                        *slot = x;
-                    }
-                }
-                AggFunc::Max => {
-                    if first || x > *slot {
-                        *slot = x;
-                    }
+                AggFunc::Min | AggFunc::Max
+                    if first
+                        || (func == AggFunc::Min && x < *slot)
+                        || (func == AggFunc::Max && x > *slot) =>
+                {
+                    *slot = x;
                 }
                 AggFunc::Last => *slot = x,
                 _ => {}
