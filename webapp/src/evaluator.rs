@@ -44,8 +44,15 @@ impl Value {
                 "[{}]",
                 list.iter()
                     .map(|s| format!(
-                        "TimeSeries(name={}, start={}, end={}, step={})",
-                        s.name, s.start, s.end, s.step
+                        "TimeSeries(name={}, start={}, end={}, step={}, valuesPerPoint={}, \
+                         consolidationFunc={}, xFilesFactor={})",
+                        s.name,
+                        s.start,
+                        s.end,
+                        s.step,
+                        s.values_per_point,
+                        s.consolidation_func.name(),
+                        whisper::pyfmt::float_repr(s.x_files_factor)
                     ))
                     .collect::<Vec<_>>()
                     .join(", ")
