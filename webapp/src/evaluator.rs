@@ -306,6 +306,16 @@ impl<'a> Evaluator<'a> {
         path: &str,
     ) -> Result<Vec<TimeSeries>, EvalError> {
         let key = (ctx.start, ctx.end, ctx.now);
+        let uses_key = (ctx.start, ctx.end, ctx.now, path.to_owned());
+        if let Some(remaining) = self.remaining_uses.get_mut(&uses_key) {
+            *remaining = remaining.saturating_sub(1);
+            if *remaining == 0 {
+                self.remaining_uses.remove(&uses_key);
+                if let Some(series) = self.prefetched.get_mut(&key).and_then(|m| m.remove(path)) {
+                    return Ok(series);
+                }
+            }
+        }
         if let Some(series) = self.prefetched.get(&key).and_then(|m| m.get(path)) {
             return Ok(series.clone());
         }

@@ -81,19 +81,25 @@ pub fn fetch_series(
     for (expression, indexes) in per_expression {
         let mut by_name: HashMap<&str, TimeSeries> = HashMap::new();
         for index in indexes {
-            let Some(data) = &fetched[index] else {
-                continue;
-            };
+            uses[index] -= 1;
             let node = &leaves[index];
             if by_name.contains_key(node.path.as_str()) {
                 continue;
             }
+            let Some(data) = fetched[index].as_mut() else {
+                continue;
+            };
+            let values = if uses[index] == 0 {
+                std::mem::take(&mut data.values)
+            } else {
+                data.values.clone()
+            };
             let mut series = TimeSeries::new(
                 node.path.clone(),
                 data.start,
                 data.end,
                 data.step,
-                data.values.clone(),
+                values,
                 x_files_factor,
             );
             series.path_expression.clone_from(&expression);
