@@ -161,3 +161,49 @@ proptest! {
         prop_assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{query}: {status} {body}");
     }
 }
+
+/// A random argument: a path (matching or not), a nested call, a number, a string, a boolean.
+fn argument() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("a.b".to_owned()),
+        Just("a.*".to_owned()),
+        Just("x.nothere".to_owned()),
+        Just("sumSeries(a.*)".to_owned()),
+        any::<i32>().prop_map(|i| i.to_string()),
+        (-1e6f64..1e6).prop_map(|f| format!("{f:.3}")),
+        Just("0".to_owned()),
+        Just("-1".to_owned()),
+        Just("inf".to_owned()),
+        Just("none".to_owned()),
+        Just("true".to_owned()),
+        "[a-z0-9]{0,6}".prop_map(|s| format!("'{s}'")),
+        prop::sample::select(vec![
+            "'1h'", "'-5min'", "'0s'", "'sum'", "'avg'", "'median'", "'max'", "'last'", "'x'", "''",
+            "'1d'", "'999999999y'", "'\\1'", "'(a)'", "'days'",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, .. ProptestConfig::default() })]
+
+    /// Every implemented function with random arguments: an answer (200, or 400 for invalid
+    /// arguments), never a panic or a 500.
+    #[test]
+    fn random_function_calls_never_fail_the_server(
+        function in prop::sample::select(webapp::functions::implemented_names()),
+        args in prop::collection::vec(argument(), 0..5),
+        from in prop::sample::select(vec!["-1h", "-1d", "-10min"]),
+    ) {
+        thread_local! { static SERVER: Server = server(); }
+        let target = format!("{function}({})", args.join(","));
+        let query = format!("target={}&format=json&from={from}", encode(&target));
+        let (status, body) = SERVER.with(|s| s.get(&format!("/render?{query}")));
+        let body: String = body.chars().take(300).collect();
+        prop_assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+            "{target}: {status} {body}"
+        );
+    }
+}
