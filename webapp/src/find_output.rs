@@ -289,7 +289,11 @@ pub fn expand_view(params: &Params, ctx: &ViewContext<'_>) -> Reply {
 /// moves each node once: comparing names found per comparison, or moving whole nodes while
 /// merging, dominated finds of 100k nodes.
 fn sort_by_name(nodes: Vec<Node>) -> Vec<Node> {
-    let mut keys: Vec<(&str, usize)> = nodes.iter().enumerate().map(|(i, n)| (n.name(), i)).collect();
+    let mut keys: Vec<(&str, usize)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name(), i))
+        .collect();
     // Stable merge sort: the nodes come in runs already sorted by name (one per directory).
     keys.sort();
     let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();

@@ -22,10 +22,14 @@ fn server() -> Server {
     std::fs::create_dir_all(whisper_dir.join("a")).expect("mkdir");
     let now = whisper::now_epoch_secs();
     let db = whisper::Whisper::default();
-    let archives = whisper::parse_retention_def("60:1440").map(|a| vec![a]).expect("retention");
+    let archives = whisper::parse_retention_def("60:1440")
+        .map(|a| vec![a])
+        .expect("retention");
     let file = whisper_dir.join("a/b.wsp");
-    db.create(&file, &archives, &whisper::CreateOptions::default()).expect("create");
-    db.update_many(&file, &[(now - 120, 1.0), (now - 60, 2.0)], None).expect("update");
+    db.create(&file, &archives, &whisper::CreateOptions::default())
+        .expect("create");
+    db.update_many(&file, &[(now - 120, 1.0), (now - 60, 2.0)], None)
+        .expect("update");
     let assignments = parse_file(&format!(
         "WHISPER_DIR = '{}'\nCARBONLINK_HOSTS = []\n",
         whisper_dir.display()
@@ -39,12 +43,18 @@ fn server() -> Server {
         .expect("runtime");
     let state = Arc::new(AppState::new(settings, runtime.handle().clone()).expect("state"));
     let app = router(&state);
-    Server { runtime, app, _dir: dir }
+    Server {
+        runtime,
+        app,
+        _dir: dir,
+    }
 }
 
 impl Server {
     fn get(&self, path_and_query: &str) -> (StatusCode, String) {
-        let request = Request::get(path_and_query).body(Body::empty()).expect("request");
+        let request = Request::get(path_and_query)
+            .body(Body::empty())
+            .expect("request");
         self.runtime.block_on(async {
             let response = self.app.clone().oneshot(request).await.expect("response");
             let status = response.status();
@@ -64,24 +74,60 @@ fn encode(s: &str) -> String {
 fn bad_render_parameters_are_400s_with_reasons() {
     let s = server();
     let cases: &[(&str, &str)] = &[
-        ("target=a.b&format=json&from=garbage", "Unknown day reference: garbage"),
-        ("target=a.b&format=json&until=2023-11-01", "Unknown day reference"),
-        ("target=a.b&format=json&now=someday", "Unknown day reference"),
+        (
+            "target=a.b&format=json&from=garbage",
+            "Unknown day reference: garbage",
+        ),
+        (
+            "target=a.b&format=json&until=2023-11-01",
+            "Unknown day reference",
+        ),
+        (
+            "target=a.b&format=json&now=someday",
+            "Unknown day reference",
+        ),
         ("target=a.b&format=json&from=-1m", "Invalid offset unit 'm'"),
-        ("target=a.b&format=json&from=-1h&until=-1h", "Invalid empty time range"),
-        ("target=a.b&format=json&graphType=bar", "Invalid graphType 'bar'"),
-        ("target=a.b&format=json&cacheTimeout=soon", "invalid literal for int() with base 10: 'soon'"),
-        ("target=a.b&format=json&xFilesFactor=half", "could not convert string to float"),
+        (
+            "target=a.b&format=json&from=-1h&until=-1h",
+            "Invalid empty time range",
+        ),
+        (
+            "target=a.b&format=json&graphType=bar",
+            "Invalid graphType 'bar'",
+        ),
+        (
+            "target=a.b&format=json&cacheTimeout=soon",
+            "invalid literal for int() with base 10: 'soon'",
+        ),
+        (
+            "target=a.b&format=json&xFilesFactor=half",
+            "could not convert string to float",
+        ),
         ("target=nosuch(a.b)&format=json", "unknown function: nosuch"),
         ("target=sumSeries(a.b&format=json", "position"),
         ("target=a.b)))junk&format=json", "position"),
         ("target=scale(a.b,.5)&format=json", "position"),
-        ("target=scale(a.b)&format=json", "Missing required parameter \"factor\""),
-        ("target=scale(a.b,'x')&format=json", "Invalid \"float\" value"),
+        (
+            "target=scale(a.b)&format=json",
+            "Missing required parameter \"factor\"",
+        ),
+        (
+            "target=scale(a.b,'x')&format=json",
+            "Invalid \"float\" value",
+        ),
         ("target=scale(a.b,1,2)&format=json", "Too many parameters"),
-        ("target=consolidateBy(a.b,'median')&format=json", "Invalid option"),
-        ("target=aliasSub(a.b,'(','x')&format=json", "invalid regular expression"),
-        ("target=aliasSub(a.b,'(a)','\\2')&format=json", "invalid group reference"),
+        (
+            "target=consolidateBy(a.b,'median')&format=json",
+            "Invalid option",
+        ),
+        (
+            "target=aliasSub(a.b,'(','x')&format=json",
+            "invalid regular expression",
+        ),
+        (
+            "target=aliasSub(a.b,'(a)','\\2')&format=json",
+            "invalid group reference",
+        ),
     ];
     for (query, reason) in cases {
         let path = format!(
@@ -125,10 +171,22 @@ fn bad_metrics_parameters_are_400s() {
     let s = server();
     for (path, reason) in [
         ("/metrics/find", "Missing required parameter 'query'"),
-        ("/metrics/find?query=", "Required parameter 'query' is empty"),
-        ("/metrics/find?query=a.*&format=yaml", "Invalid value for 'format' parameter"),
-        ("/metrics/find?query=a.*&leavesOnly=yes", "Invalid int value 'yes'"),
-        ("/metrics/find?query=a.*&from=garbage", "Unknown day reference: garbage"),
+        (
+            "/metrics/find?query=",
+            "Required parameter 'query' is empty",
+        ),
+        (
+            "/metrics/find?query=a.*&format=yaml",
+            "Invalid value for 'format' parameter",
+        ),
+        (
+            "/metrics/find?query=a.*&leavesOnly=yes",
+            "Invalid int value 'yes'",
+        ),
+        (
+            "/metrics/find?query=a.*&from=garbage",
+            "Unknown day reference: garbage",
+        ),
     ] {
         let (status, body) = s.get(path);
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
@@ -178,8 +236,21 @@ fn argument() -> impl Strategy<Value = String> {
         Just("true".to_owned()),
         "[a-z0-9]{0,6}".prop_map(|s| format!("'{s}'")),
         prop::sample::select(vec![
-            "'1h'", "'-5min'", "'0s'", "'sum'", "'avg'", "'median'", "'max'", "'last'", "'x'", "''",
-            "'1d'", "'999999999y'", "'\\1'", "'(a)'", "'days'",
+            "'1h'",
+            "'-5min'",
+            "'0s'",
+            "'sum'",
+            "'avg'",
+            "'median'",
+            "'max'",
+            "'last'",
+            "'x'",
+            "''",
+            "'1d'",
+            "'999999999y'",
+            "'\\1'",
+            "'(a)'",
+            "'days'",
         ])
         .prop_map(str::to_owned),
     ]

@@ -19,7 +19,10 @@ fn every_function_of_the_finished_groups_is_served_with_its_metadata() {
         if !matches!(group, "Combine" | "Transform" | "Calculate") {
             continue;
         }
-        assert!(implemented.contains(&name.as_str()), "{name} ({group}) is not implemented");
+        assert!(
+            implemented.contains(&name.as_str()),
+            "{name} ({group}) is not implemented"
+        );
         let reply = functions_view(&Params::default(), "GET", Some(name));
         assert_eq!(reply.status, 200, "{name}");
         let text = String::from_utf8(reply.body).expect("utf-8");
@@ -27,7 +30,10 @@ fn every_function_of_the_finished_groups_is_served_with_its_metadata() {
         let served: serde_json::Value =
             serde_json::from_str(&text.replace("1e9999", "\"__Infinity__\"")).expect("json");
         let mut expected = info.clone();
-        expected.as_object_mut().expect("object").remove("aggregator");
+        expected
+            .as_object_mut()
+            .expect("object")
+            .remove("aggregator");
         assert_eq!(served, expected, "{name}");
         checked += 1;
     }
@@ -37,7 +43,9 @@ fn every_function_of_the_finished_groups_is_served_with_its_metadata() {
 #[test]
 fn grouped_listing_has_the_groups() {
     let reply = functions_view(&Params::from_pairs([("grouped", "1")]), "GET", None);
-    let text = String::from_utf8(reply.body).expect("utf-8").replace("1e9999", "null");
+    let text = String::from_utf8(reply.body)
+        .expect("utf-8")
+        .replace("1e9999", "null");
     let v: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["Combine"].as_object().map(|o| o.len()), Some(36));
     assert_eq!(v["Transform"].as_object().map(|o| o.len()), Some(36));

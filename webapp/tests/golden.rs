@@ -94,7 +94,8 @@ fn suite_fixtures() -> Vec<Fixture> {
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let text =
+                std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             parse_fixture(&text)
         })
         .collect()

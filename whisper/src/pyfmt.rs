@@ -95,7 +95,10 @@ pub fn write_float_repr(out: &mut String, x: f64) {
     } else {
         0
     };
-    let point = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
+    let point = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
     let mut digits = [0u8; 24];
     let mut n = 0;
     let mut first_at: Option<usize> = None; // index in mantissa of the first nonzero digit
@@ -292,8 +295,24 @@ mod fast_repr_tests {
             state
         };
         let mut values = vec![
-            0.0, -0.0, 1.0, -1.0, 0.1, 1e-5, 1e-4, 1e15, 1e16, 9999999999999998.0, 1e22,
-            123.456, 5e-324, f64::MAX, f64::MIN_POSITIVE, 2.5, 0.0001234, 12345678901234567.0,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e-5,
+            1e-4,
+            1e15,
+            1e16,
+            9999999999999998.0,
+            1e22,
+            123.456,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            2.5,
+            0.0001234,
+            12345678901234567.0,
         ];
         for _ in 0..200_000 {
             values.push(f64::from_bits(next()));
@@ -307,11 +326,16 @@ mod fast_repr_tests {
                 disputed.push(x);
             }
         }
-        assert!(disputed.len() < 1000, "{} values differ from core::fmt", disputed.len());
+        assert!(
+            disputed.len() < 1000,
+            "{} values differ from core::fmt",
+            disputed.len()
+        );
         if disputed.is_empty() {
             return;
         }
-        let script = "import sys\nfor line in sys.stdin:\n    print(repr(float.fromhex(line.strip())))\n";
+        let script =
+            "import sys\nfor line in sys.stdin:\n    print(repr(float.fromhex(line.strip())))\n";
         let mut child = std::process::Command::new(reference_python::python())
             .args(["-c", script])
             .stdin(std::process::Stdio::piped())

@@ -5,9 +5,7 @@ use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 use crate::series::ConsolidationFunc;
 
 /// This module's functions, by name.
-pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[
-    ("consolidateBy", consolidate_by),
-];
+pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[("consolidateBy", consolidate_by)];
 
 /// `consolidateBy(seriesList, consolidationFunc)`: how points are merged for display and
 /// `maxDataPoints`. Named `consolidateBy(x,"max")`, tagged `consolidateBy`.

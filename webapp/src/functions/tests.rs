@@ -86,7 +86,9 @@ fn functions_view_lists_implemented_functions() {
     assert_eq!(reply.status, 200);
     // Infinite defaults are written 1e9999 (as the reference's encoder), which JSON parsers
     // refuse as a number.
-    let text = String::from_utf8(reply.body).unwrap().replace("1e9999", "null");
+    let text = String::from_utf8(reply.body)
+        .unwrap()
+        .replace("1e9999", "null");
     let v: Json = serde_json::from_str(&text).unwrap();
     assert!(v.get("sumSeries").is_some());
     assert_eq!(v["scale"]["group"], "Transform");

@@ -396,7 +396,9 @@ fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply,
     let specials = w.may_have_specials();
     let mut text = w.finish();
     if specials {
-        text = text.replace("NaN,", "null,").replace("Infinity,", "1e9999,");
+        text = text
+            .replace("NaN,", "null,")
+            .replace("Infinity,", "1e9999,");
     }
     Ok(javascript_reply(text, opts.jsonp.as_deref()))
 }
