@@ -21,6 +21,19 @@ clock; whisper picks the 1-minute archive, 1,440 points per series):
 
 (the default treejson format merges the matched leaves by name: 1,000, 1,000 and 1 entries)
 
+A second dataset, for the render functions (built once too, in its own directory under --data):
+`fn.hostHH.cpuMM`, 10 hosts x 100 metrics = 1,000 whisper files of `10s:1d` (8,640 points,
+average, xFilesFactor 0.5), every one full of varied data for the day ending at NOW (a gap now
+and then), written with whisper.create + update_many. Both servers search both directories
+(STANDARD_DIRS). Cases over it (same `from=-1d&now=NOW&format=json`; 1,000 series of 8,640
+points are fetched for each):
+
+  fn_sum        /render?target=sumSeries(fn.*.*)                       (1 series)
+  fn_group      /render?target=groupByNode(fn.*.*,1,"sum")             (10 series)
+  fn_movavg     /render?target=movingAverage(fn.*.*,60)                (1,000 series; the
+                window before `from` is fetched too, and is outside the 1-day retention)
+  fn_summarize  /render?target=summarize(fn.*.*,"1h","sum")            (1,000 series of 24)
+
 Each server is started once; for each case the load generator (webapp/examples/http_load.rs)
 runs against the reference (--ref-connections, default 2 = its workers, each a synchronous
 process) and then against ours (--connections, default 4), each for a bounded time after a
@@ -51,9 +64,14 @@ NOW = 1700006400  # a multiple of 600: minute and 10-minute archives align on it
 RETENTION = [(60, 7 * 1440), (600, 365 * 144)]  # 1m:7d,10m:1y
 DATA_POINTS = 1500  # one-minute points ending at NOW in the files with data
 DATASET_VERSION = 1
+# The render-function dataset: fn.hostHH.cpuMM, 10s:1d, every point of the day written.
+FN_RETENTION = [(10, 8640)]  # 10s:1d
+FN_HOSTS, FN_METRICS = 10, 100
+FN_DATASET_VERSION = 1
 
 # Targets of the issue: throughput ratio ours/reference, and find p99 latency.
-TARGET_RATIO = {"single": 10, "sum100": 20, "glob1000": 20, "find_all": 20}
+TARGET_RATIO = {"single": 10, "sum100": 20, "glob1000": 20, "find_all": 20,
+                "fn_sum": 20, "fn_group": 20, "fn_movavg": 20, "fn_summarize": 20}
 FIND_P99_MS = 10.0
 
 
@@ -70,7 +88,15 @@ def cases():
         ("find_all", "find bench.*.* (100k leaves)", "/metrics/find?query=" + q("bench.*.*")),
         ("find_host", "find bench.host042.* (1k leaves)", "/metrics/find?query=" + q("bench.host042.*")),
         ("find_col", "find bench.*.metric042 (100 leaves)", "/metrics/find?query=" + q("bench.*.metric042")),
+        ("fn_sum", "sumSeries of 1,000 x 8,640", "/render?target=" + q("sumSeries(fn.*.*)") + r),
+        ("fn_group", "groupByNode of 1,000 x 8,640", "/render?target=" + q('groupByNode(fn.*.*,1,"sum")') + r),
+        ("fn_movavg", "movingAverage of 1,000 x 8,640", "/render?target=" + q("movingAverage(fn.*.*,60)") + r),
+        ("fn_summarize", "summarize of 1,000 x 8,640", "/render?target=" + q('summarize(fn.*.*,"1h","sum")') + r),
     ]
+
+
+def fn_case(name):
+    return name.startswith("fn_")
 
 
 # ---------------------------------------------------------------------------------- dataset
@@ -132,6 +158,45 @@ def build_dataset(data_root, hosts, per_host):
     os.rename(partial, root)
     print(f"# dataset built in {time.time() - t0:.0f}s", flush=True)
     return root, wdir
+
+
+def build_fn_dataset(data_root):
+    """Creates (once) the render-function whisper tree; returns its whisper dir."""
+    import whisper  # from the reference virtualenv
+
+    key = f"webapp-fn-v{FN_DATASET_VERSION}-h{FN_HOSTS}-m{FN_METRICS}-10s1d-now{NOW}"
+    root = os.path.join(data_root, key)
+    wdir = os.path.join(root, "whisper")
+    if os.path.exists(os.path.join(root, "meta.json")):
+        return wdir
+    print(f"# building the function dataset in {root} ({FN_HOSTS} x {FN_METRICS} files, once)", flush=True)
+    t0 = time.time()
+    partial = root + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    step, points = FN_RETENTION[0]
+    for h in range(FN_HOSTS):
+        d = os.path.join(partial, "whisper", "fn", f"host{h:02d}")
+        os.makedirs(d)
+        for m in range(FN_METRICS):
+            path = os.path.join(d, f"cpu{m:02d}.wsp")
+            whisper.create(path, FN_RETENTION, 0.5, "average")
+            data = []
+            for j in range(points):
+                if (j + 13 * h + 7 * m) % 97 == 0:
+                    continue  # a gap: None in the answers
+                t = NOW - step * (points - 1 - j)
+                # a daily wave, a per-series level and some noise, in hundredths
+                v = (m * 0.37 + h * 1.3 + 20 * ((j * 7 + m * 3) % 360 - 180) / 180
+                     + ((j * 2654435761 + m * 40503 + h * 9973) % 1000) / 100)
+                data.append((t, v))
+            whisper.update_many(path, data, now=NOW)
+    with open(os.path.join(partial, "meta.json"), "w") as f:
+        json.dump({"hosts": FN_HOSTS, "per_host": FN_METRICS, "files": FN_HOSTS * FN_METRICS,
+                   "retention": FN_RETENTION, "now": NOW}, f)
+    shutil.rmtree(root, ignore_errors=True)
+    os.rename(partial, root)
+    print(f"# function dataset built in {time.time() - t0:.0f}s", flush=True)
+    return wdir
 
 
 # ---------------------------------------------------------------------------------- servers
@@ -199,16 +264,23 @@ class Server:
                 self.proc.wait()
 
 
-def start_reference(a, run_dir, wdir):
+def start_reference(a, run_dir, wdirs):
     storage = os.path.join(run_dir, "ref")
     os.makedirs(os.path.join(storage, "log"))
+    settings_module = "reference_local_settings"
+    if len(wdirs) > 1:
+        # bench/reference_local_settings.py plus the second tree, in a module of the run dir.
+        settings_module = "bench_run_settings"
+        with open(os.path.join(storage, settings_module + ".py"), "w") as f:
+            f.write("from reference_local_settings import *  # noqa: F401,F403\n")
+            f.write(f"STANDARD_DIRS = {list(wdirs)!r}\n")
     env = dict(os.environ)
     env.update({
-        "GRAPHITE_SETTINGS_MODULE": "reference_local_settings",
+        "GRAPHITE_SETTINGS_MODULE": settings_module,
         "DJANGO_SETTINGS_MODULE": "graphite.settings",
         "BENCH_STORAGE_DIR": storage,
-        "BENCH_WHISPER_DIR": wdir,
-        "PYTHONPATH": os.path.dirname(os.path.abspath(__file__)),
+        "BENCH_WHISPER_DIR": wdirs[0],
+        "PYTHONPATH": storage + os.pathsep + os.path.dirname(os.path.abspath(__file__)),
     })
     log_path = os.path.join(storage, "gunicorn.log")
     # The Django database (users, profiles, tags) is not used by these views, but a deployment
@@ -230,13 +302,15 @@ def start_reference(a, run_dir, wdir):
     return srv
 
 
-def start_ours(a, run_dir, wdir):
+def start_ours(a, run_dir, wdirs):
     storage = os.path.join(run_dir, "ours")
     os.makedirs(os.path.join(storage, "log"))
     settings = os.path.join(storage, "graphite-web.conf")
     with open(settings, "w") as f:
         f.write(f"STORAGE_DIR = {storage!r}\n")
-        f.write(f"WHISPER_DIR = {wdir!r}\n")
+        f.write(f"WHISPER_DIR = {wdirs[0]!r}\n")
+        if len(wdirs) > 1:
+            f.write(f"STANDARD_DIRS = {list(wdirs)!r}\n")
         f.write(f"LOG_DIR = {os.path.join(storage, 'log')!r}\n")
         f.write("CARBONLINK_HOSTS = []\n")
         f.write("TIME_ZONE = 'UTC'\n")
@@ -396,10 +470,14 @@ def main():
 
     _, wdir = build_dataset(os.path.abspath(a.data), a.hosts, a.metrics_per_host)
     files = a.hosts * a.metrics_per_host
+    wdirs = [wdir]
+    if any(fn_case(c[0]) for c in selected):
+        wdirs.append(build_fn_dataset(os.path.abspath(a.data)))
     run_dir = tempfile.mkdtemp(prefix="webapp-bench-", dir=a.tmp)
     with open("/proc/loadavg") as f:
         load_avg = f.read().split()[0]
-    print(f"# {os.cpu_count()} CPUs, load average {load_avg}; dataset {wdir} ({files:,} files); run dir {run_dir}")
+    print(f"# {os.cpu_count()} CPUs, load average {load_avg}; dataset {wdir} ({files:,} files)"
+          + "".join(f" + {d}" for d in wdirs[1:]) + f"; run dir {run_dir}")
 
     servers = {}
     results = {}
@@ -407,10 +485,10 @@ def main():
     child_cpu = ChildCpu()
     try:
         if not a.no_ref:
-            servers["ref"] = start_reference(a, run_dir, wdir)
+            servers["ref"] = start_reference(a, run_dir, wdirs)
             print(f"# reference: gunicorn {a.ref_workers} sync workers at {servers['ref'].addr}")
         if not a.no_ours:
-            servers["ours"] = start_ours(a, run_dir, wdir)
+            servers["ours"] = start_ours(a, run_dir, wdirs)
             print(f"# ours: {a.ours} at {servers['ours'].addr}")
         sys.stdout.flush()
         for name, label, path in selected:

@@ -84,7 +84,15 @@ pub fn write_float_repr(out: &mut String, x: f64) {
     // Shortest round-trip digits (the digits Python's repr uses) and the decimal exponent of
     // the first one, read off ryu's rendering (`1.5e-7`, `1e16`, `123.45`, `0.0001`).
     let mut ryu_buf = ryu::Buffer::new();
-    let text = ryu_buf.format_finite(x).as_bytes();
+    let rendered = ryu_buf.format_finite(x);
+    // ryu writes fixed notation exactly as repr does while the decimal point is within 16
+    // digits, except that it keeps `0.0000ddd` one place further down than repr (which writes
+    // `d.dde-05` below 1e-4).
+    if x >= 1e-4 && !rendered.contains('e') {
+        out.push_str(rendered);
+        return;
+    }
+    let text = rendered.as_bytes();
     let e_at = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
     let mantissa = &text[..e_at];
     let explicit_exp: i32 = if e_at < text.len() {
