@@ -11,7 +11,7 @@ use crate::reader::{fetch_whisper_with, Fetched};
 use crate::series::TimeSeries;
 
 /// Leaves read by one thread; more leaves than this are read by several threads.
-const LEAVES_PER_THREAD: usize = 64;
+const LEAVES_PER_THREAD: usize = 256;
 /// Most threads one fetch reads with.
 const MAX_READ_THREADS: usize = 4;
 
@@ -54,13 +54,19 @@ pub fn fetch_series(
 
     // 2. Whisper reads, in parallel for many leaves, and the cache query meanwhile.
     let metrics: Vec<String> = leaves.iter().map(|n| n.real_metric_path.clone()).collect();
-    let cache_query = carbonlink.clone();
-    let cached_task = runtime.spawn(async move { cache_query.query_many(&metrics).await });
-    let mut fetched = read_leaves(&leaves, start, end, now);
-    let cached = runtime.block_on(cached_task).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cache query task failed");
-        HashMap::new()
+    // With no cache configured (CARBONLINK_HOSTS = []) there is nothing to wait for.
+    let cached_task = (carbonlink.hosts().next().is_some() && !metrics.is_empty()).then(|| {
+        let cache_query = carbonlink.clone();
+        runtime.spawn(async move { cache_query.query_many(&metrics).await })
     });
+    let mut fetched = read_leaves(&leaves, start, end, now);
+    let cached = match cached_task {
+        Some(task) => runtime.block_on(task).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cache query task failed");
+            HashMap::new()
+        }),
+        None => HashMap::new(),
+    };
     for (node, data) in leaves.iter().zip(fetched.iter_mut()) {
         if let (Some(data), Some(points)) = (data.as_mut(), cached.get(&node.real_metric_path)) {
             if !points.is_empty() {
