@@ -270,10 +270,14 @@ def start_reference(a, run_dir, wdirs):
     settings_module = "reference_local_settings"
     if len(wdirs) > 1:
         # bench/reference_local_settings.py plus the second tree, in a module of the run dir.
+        # A render over the function dataset reads 1,000 files of 8,640 points: the default
+        # FETCH_TIMEOUT (6 s) fails some of them with a 500 on a busy machine ("Timed out after
+        # 6.9s for fetch for ['fn.*.*']"), so the fetch and find timeouts are raised.
         settings_module = "bench_run_settings"
         with open(os.path.join(storage, settings_module + ".py"), "w") as f:
             f.write("from reference_local_settings import *  # noqa: F401,F403\n")
             f.write(f"STANDARD_DIRS = {list(wdirs)!r}\n")
+            f.write("FETCH_TIMEOUT = 300\nFIND_TIMEOUT = 300\n")
     env = dict(os.environ)
     env.update({
         "GRAPHITE_SETTINGS_MODULE": settings_module,
