@@ -81,8 +81,7 @@ impl ConsolidationFunc {
 
 /// Python's `sum()` of floats: left to right, starting from integer 0.
 pub fn py_sum(values: &[f64]) -> f64 {
-    // `0 + x` is `x` for every float including -0.0 (Python's int 0 + -0.0 is -0.0? No:
-    // 0 + -0.0 == 0.0 in Python, because int 0 converts to +0.0). Start from +0.0 to match.
+    // Python's int 0 converts to +0.0, so `0 + -0.0` is `0.0`: starting from +0.0 matches.
     values.iter().fold(0.0, |acc, v| acc + v)
 }
 

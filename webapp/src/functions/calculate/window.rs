@@ -82,6 +82,46 @@ pub(super) fn moving(
                 }));
             }
         }
+        AggFunc::Sum | AggFunc::Average | AggFunc::AvgZero => {
+            // Each window summed left to right from +0.0, as Python's sum() of the non-null
+            // values: a null reads as +0.0, which leaves every partial sum unchanged (partial
+            // sums starting from +0.0 are never -0.0). Four windows are summed side by side:
+            // four independent chains of additions, each in the reference's order, so the
+            // floats are identical and the additions overlap in the pipeline.
+            let dense: Vec<f64> = values.iter().map(|v| v.unwrap_or(0.0)).collect();
+            let windows = len - w;
+            let mut sums = vec![0.0f64; windows];
+            let mut k = 0;
+            while k + 4 <= windows {
+                let base = k + 1;
+                let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+                for j in 0..w {
+                    a0 += dense[base + j];
+                    a1 += dense[base + 1 + j];
+                    a2 += dense[base + 2 + j];
+                    a3 += dense[base + 3 + j];
+                }
+                sums[k] = a0;
+                sums[k + 1] = a1;
+                sums[k + 2] = a2;
+                sums[k + 3] = a3;
+                k += 4;
+            }
+            while k < windows {
+                sums[k] = dense[k + 1..k + 1 + w].iter().fold(0.0, |acc, v| acc + v);
+                k += 1;
+            }
+            for (k, sum) in sums.into_iter().enumerate() {
+                let n = counts[k];
+                out.push(ok(n).then(|| {
+                    if func == AggFunc::Sum {
+                        sum
+                    } else {
+                        sum / n as f64
+                    }
+                }));
+            }
+        }
         AggFunc::Median if no_nan => {
             let mut sorted: Vec<f64> = Vec::with_capacity(w.min(len));
             for v in values[1..=w].iter().flatten() {
@@ -257,6 +297,7 @@ mod tests {
                 AggFunc::Max,
                 AggFunc::Sum,
                 AggFunc::Average,
+                AggFunc::AvgZero,
                 AggFunc::Median,
                 AggFunc::Count,
                 AggFunc::Last,
