@@ -168,18 +168,34 @@ async fn render_handler(
     .await
 }
 
+/// A `/metrics/*` view: parameters and the request's context to a reply.
+type MetricsView = fn(&Params, &ViewContext<'_>) -> Reply;
+
+/// Runs a `/metrics/*` view off the runtime (it reads the disk).
+async fn metrics_view(
+    state: Arc<AppState>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    context: &'static str,
+    view: MetricsView,
+) -> Response {
+    let params = params_of(uri, headers, body);
+    let accept = accept_of(headers);
+    blocking(context, move || {
+        view(&params, &state.view_context(accept.as_deref()))
+    })
+    .await
+}
+
 async fn find_handler(
     State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = params_of(&uri, &headers, &body);
-    let accept = accept_of(&headers);
-    blocking("find failed", move || {
-        crate::find_output::find_view(&params, &state.view_context(accept.as_deref()))
-    })
-    .await
+    let view: MetricsView = crate::find_output::find_view;
+    metrics_view(state, &uri, &headers, &body, "find failed", view).await
 }
 
 async fn expand_handler(
@@ -188,12 +204,8 @@ async fn expand_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = params_of(&uri, &headers, &body);
-    let accept = accept_of(&headers);
-    blocking("expand failed", move || {
-        crate::find_output::expand_view(&params, &state.view_context(accept.as_deref()))
-    })
-    .await
+    let view: MetricsView = crate::find_output::expand_view;
+    metrics_view(state, &uri, &headers, &body, "expand failed", view).await
 }
 
 async fn index_handler(
@@ -202,12 +214,8 @@ async fn index_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = params_of(&uri, &headers, &body);
-    let accept = accept_of(&headers);
-    blocking("index failed", move || {
-        crate::find_output::index_view(&params, &state.view_context(accept.as_deref()))
-    })
-    .await
+    let view: MetricsView = crate::find_output::index_view;
+    metrics_view(state, &uri, &headers, &body, "index failed", view).await
 }
 
 async fn functions_handler(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
