@@ -68,35 +68,8 @@ impl Value {
     }
 }
 
-/// Python's `repr()` of a str (single quotes unless the text has a single quote and no
-/// double quote).
-pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
+/// Python's `repr()` of a str (carbon-hashing's, which carbon's ring keys need exactly).
+pub use carbon_hashing::py_str_repr;
 
 /// Why a target could not be evaluated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -692,54 +692,7 @@ fn python_int(s: &str) -> Option<i64> {
 
 /// Python's `repr()` of a `str`.
 pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if !is_printable(c) => {
-                let n = c as u32;
-                let _ = if n <= 0xff {
-                    write!(out, "\\x{n:02x}")
-                } else if n <= 0xffff {
-                    write!(out, "\\u{n:04x}")
-                } else {
-                    write!(out, "\\U{n:08x}")
-                };
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// An approximation of Python's `str.isprintable` per character: controls, format characters
-/// and separators other than the space are not printable.
-fn is_printable(c: char) -> bool {
-    let n = c as u32;
-    !(n < 0x20
-        || (0x7f..=0xa0).contains(&n)
-        || n == 0xad
-        || n == 0x1680
-        || (0x2000..=0x200f).contains(&n)
-        || (0x2028..=0x202f).contains(&n)
-        || (0x205f..=0x2064).contains(&n)
-        || n == 0x3000
-        || n == 0xfeff
-        || (0xd800..=0xf8ff).contains(&n))
+    carbon_hashing::py_str_repr(s)
 }
 
 /// `urllib.parse.unquote_plus`: `+` as a space, then `%XX` escapes decoded as UTF-8 (invalid
