@@ -6,4 +6,5 @@
 mod bad_input;
 mod ingest;
 mod no_loss;
+mod reload;
 mod util;

@@ -244,6 +244,11 @@ impl Daemon {
         assert!(status.success(), "kill {signal} failed");
     }
 
+    /// Sends SIGHUP (reload the schema and list files).
+    pub(crate) fn hangup(&self) {
+        self.signal("-HUP");
+    }
+
     /// Sends SIGTERM and waits (at most 30 s) for the daemon to exit.
     pub(crate) fn terminate(&mut self) -> ExitStatus {
         self.signal("-TERM");
