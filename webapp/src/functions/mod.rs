@@ -14,6 +14,8 @@ mod alias;
 mod calculate;
 mod combine;
 mod special;
+#[cfg(test)]
+mod test_support;
 mod transform;
 mod transform_time;
 

@@ -544,58 +544,12 @@ fn streaming_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    use crate::evaluator::Storage;
+    use crate::functions::test_support::{ctx_until, Fixed};
     use crate::grammar::parse_target;
 
-    /// A fixed set of series, matched by exact name or `a.*`-style single-node wildcards.
-    struct Fixed(Vec<TimeSeries>);
-
-    impl Storage for Fixed {
-        fn fetch(
-            &self,
-            paths: &[String],
-            _: i64,
-            _: i64,
-            _: i64,
-            _: f64,
-        ) -> Result<HashMap<String, Vec<TimeSeries>>, EvalError> {
-            Ok(paths
-                .iter()
-                .map(|p| {
-                    let matched = self
-                        .0
-                        .iter()
-                        .filter(|s| {
-                            let (a, b): (Vec<&str>, Vec<&str>) =
-                                (p.split('.').collect(), s.name.split('.').collect());
-                            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| *x == "*" || x == y)
-                        })
-                        .cloned()
-                        .map(|mut s| {
-                            s.path_expression.clone_from(p);
-                            s
-                        })
-                        .collect();
-                    (p.clone(), matched)
-                })
-                .collect())
-        }
-    }
-
     fn ctx() -> RequestContext {
-        RequestContext {
-            start: 0,
-            end: 600,
-            now: 600,
-            tz: chrono_tz::Tz::UTC,
-            x_files_factor: 0.0,
-            template: Default::default(),
-            local_only: true,
-            max_data_points: None,
-            targets: Vec::new(),
-        }
+        ctx_until(600)
     }
 
     fn storage() -> Fixed {
