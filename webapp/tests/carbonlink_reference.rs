@@ -4,9 +4,8 @@
 //! lists (instances, IPv6, both hash types, replication factors 1 and 2), and carbon-cache's
 //! unpickler reading the request frames we send. Fails (does not skip) without the reference.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,27 +20,15 @@ fn run(mode: &str, input: &Value) -> Value {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/carbonlink_ref.py");
     let storage = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("carbonlink-ref-storage");
     std::fs::create_dir_all(storage.join("log/webapp")).expect("graphite storage dir");
-    let mut child = Command::new(reference_python::python())
-        .arg(script)
-        .arg(mode)
-        .env("GRAPHITE_STORAGE_DIR", &storage)
-        .env("DJANGO_SETTINGS_MODULE", "graphite.settings")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference python");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let text = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let out = child.wait_with_output().expect("reference output");
-    writer.join().expect("writer").expect("write to python");
-    assert!(
-        out.status.success(),
-        "carbonlink_ref.py {mode} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = reference_python::run_with_input(
+        Command::new(reference_python::python())
+            .arg(script)
+            .arg(mode)
+            .env("GRAPHITE_STORAGE_DIR", &storage)
+            .env("DJANGO_SETTINGS_MODULE", "graphite.settings"),
+        input.to_string().as_bytes(),
     );
-    serde_json::from_slice(&out.stdout).expect("json")
+    serde_json::from_slice(&out).expect("json")
 }
 
 fn keys(count: usize) -> Vec<String> {

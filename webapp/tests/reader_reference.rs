@@ -4,9 +4,8 @@
 //! duplicate, out-of-range, unordered timestamps). The Python side is
 //! `tests/reference/reader_ref.py`. Fails (does not skip) when the reference is missing.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 use webapp::reader::{fetch_whisper, CachedPoint, Fetched, ReaderError};
@@ -37,26 +36,14 @@ fn run_reference(cases: &Value) -> Vec<Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/reader_ref.py");
     let storage = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reader-ref-graphite-storage");
     std::fs::create_dir_all(storage.join("log/webapp")).expect("graphite storage dir");
-    let mut child = Command::new(reference_python::python())
-        .arg(script)
-        .env("GRAPHITE_STORAGE_DIR", &storage)
-        .env("DJANGO_SETTINGS_MODULE", "graphite.settings")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference python");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let text = cases.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let out = child.wait_with_output().expect("reference output");
-    writer.join().expect("writer").expect("write to python");
-    assert!(
-        out.status.success(),
-        "reader_ref.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = reference_python::run_with_input(
+        Command::new(reference_python::python())
+            .arg(script)
+            .env("GRAPHITE_STORAGE_DIR", &storage)
+            .env("DJANGO_SETTINGS_MODULE", "graphite.settings"),
+        cases.to_string().as_bytes(),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v: Value = serde_json::from_slice(&out).expect("json");
     v.as_array().expect("results").clone()
 }
 

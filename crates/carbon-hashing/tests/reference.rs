@@ -9,9 +9,8 @@
 //! are compared with `tests/data/mmh3_golden.json`, made by the ignored
 //! `regenerate_mmh3_golden` test with mmh3 5.3.1 on the `PYTHONPATH`.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use carbon_hashing::{py_str_repr, ConsistentHashRing, HashType, Node};
 use serde_json::{json, Value};
@@ -23,23 +22,8 @@ fn run(mode: &str, input: &Value, extra_pythonpath: Option<&str>) -> Value {
     if let Some(p) = extra_pythonpath {
         cmd.env("PYTHONPATH", p);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference python");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let text = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let out = child.wait_with_output().expect("reference python output");
-    writer.join().expect("writer").expect("write to python");
-    assert!(
-        out.status.success(),
-        "ring_ref.py {mode} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json from python")
+    let out = reference_python::run_with_input(&mut cmd, input.to_string().as_bytes());
+    serde_json::from_slice(&out).expect("json from python")
 }
 
 /// A deterministic xorshift generator.

@@ -32,3 +32,32 @@ pub fn python() -> PathBuf {
     );
     python
 }
+
+/// Runs `command` (a reference script, typically `Command::new(python())...`) with `input` on
+/// its standard input, written from another thread so neither side blocks on a full pipe;
+/// returns its standard output. Panics with the script's standard error if it fails.
+pub fn run_with_input(command: &mut std::process::Command, input: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("reference script output");
+    writer
+        .join()
+        .expect("stdin writer")
+        .expect("write to the reference script");
+    assert!(
+        out.status.success(),
+        "{command:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
