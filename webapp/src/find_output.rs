@@ -575,9 +575,9 @@ impl J {
             J::Int(i) => {
                 let _ = write!(out, "{i}");
             }
-            J::Float(x) => out.push_str(&json_float(*x)),
+            J::Float(x) => crate::pyjson::write_float(out, *x),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::Str(s) => json_str(out, s, ascii),
+            J::Str(s) => crate::pyjson::write_str_ascii(out, s, ascii),
             J::List(items) if items.is_empty() => out.push_str("[]"),
             J::Obj(pairs) if pairs.is_empty() => out.push_str("{}"),
             J::List(items) => {
@@ -592,7 +592,7 @@ impl J {
                 out.push('{');
                 for (i, (k, v)) in pairs.iter().enumerate() {
                     sep(out, i, level + 1);
-                    json_str(out, k, ascii);
+                    crate::pyjson::write_str_ascii(out, k, ascii);
                     out.push_str(": ");
                     v.write(out, ascii, indent, level + 1);
                 }
@@ -600,52 +600,6 @@ impl J {
             }
         }
     }
-}
-
-fn json_float(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".to_owned()
-    } else if x.is_infinite() {
-        if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else {
-        whisper::pyfmt::float_repr(x)
-    }
-}
-
-/// A JSON string as Python's encoder writes it, with or without `ensure_ascii`.
-fn json_str(out: &mut String, s: &str, ascii: bool) {
-    out.push('"');
-    let mut rest = s;
-    while !rest.is_empty() {
-        // Copy the run of bytes that need no escaping in one go. It always ends on a
-        // character boundary: at an ASCII byte, or (with `ascii`) at a character's first byte
-        // after ASCII ones.
-        let plain = rest
-            .bytes()
-            .take_while(|&b| b >= 0x20 && b != b'"' && b != b'\\' && (!ascii || b < 0x7f))
-            .count();
-        out.push_str(&rest[..plain]);
-        rest = &rest[plain..];
-        let Some(c) = rest.chars().next() else { break };
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ascii && (c as u32) > 0x7e) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-            c => out.push(c),
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    out.push('"');
 }
 
 /// `queryParamAsInt`: the parameter as Python's `int()`, the default when absent, a 400 when

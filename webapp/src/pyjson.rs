@@ -6,6 +6,8 @@
 //! order like Python dicts. Non-finite floats cannot live in a `serde_json::Value`; callers
 //! that need them write them with [`write_float`].
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// `json.dumps(value, indent=indent, sort_keys=sort_keys)`.
@@ -104,14 +106,30 @@ pub fn write_float(out: &mut String, x: f64) {
     } else if x == f64::NEG_INFINITY {
         out.push_str("-Infinity");
     } else {
-        out.push_str(&whisper::pyfmt::float_repr(x));
+        whisper::pyfmt::write_float_repr(out, x);
     }
 }
 
 /// A string with `ensure_ascii=True` escaping.
 pub fn write_str(out: &mut String, s: &str) {
+    write_str_ascii(out, s, true);
+}
+
+/// A JSON string as Python's encoder writes it, with (`ascii`) or without `ensure_ascii`.
+pub fn write_str_ascii(out: &mut String, s: &str, ascii: bool) {
     out.push('"');
-    for c in s.chars() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Copy the run of bytes that need no escaping in one go. It always ends on a
+        // character boundary: at an ASCII byte, or (with `ascii`) at a character's first byte
+        // after ASCII ones.
+        let plain = rest
+            .bytes()
+            .take_while(|&b| b >= 0x20 && b != b'"' && b != b'\\' && (!ascii || b < 0x7f))
+            .count();
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else { break };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -120,14 +138,15 @@ pub fn write_str(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            c if (c as u32) < 0x20 || (ascii && (c as u32) > 0x7e) => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+                    let _ = write!(out, "\\u{unit:04x}");
                 }
             }
             c => out.push(c),
         }
+        rest = &rest[c.len_utf8()..];
     }
     out.push('"');
 }

@@ -8,8 +8,6 @@
 
 use std::fmt::Write as _;
 
-use whisper::pyfmt::write_float_repr;
-
 /// An incremental `json.dumps`.
 #[derive(Debug)]
 pub(crate) struct JsonWriter {
@@ -132,26 +130,7 @@ impl JsonWriter {
 /// `\b \f \n \r \t`, every other character outside `' '..='~'` as `\uxxxx` (lowercase hex,
 /// surrogate pairs above U+FFFF).
 pub(crate) fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
+    crate::pyjson::write_str(out, s);
 }
 
 /// Appends an integer in decimal without going through `core::fmt` (timestamps are most of a
@@ -176,15 +155,7 @@ pub(crate) fn write_i64(out: &mut String, i: i64) {
 
 /// Appends a float as `json.dumps` writes it.
 pub(crate) fn write_float(out: &mut String, x: f64) {
-    if x.is_nan() {
-        out.push_str("NaN");
-    } else if x == f64::INFINITY {
-        out.push_str("Infinity");
-    } else if x == f64::NEG_INFINITY {
-        out.push_str("-Infinity");
-    } else {
-        write_float_repr(out, x);
-    }
+    crate::pyjson::write_float(out, x);
 }
 
 /// `json.dumps(list_of_strings)` (default separators).
