@@ -13,6 +13,11 @@ mod aggfuncs;
 mod alias;
 mod calculate;
 mod combine;
+mod filter;
+mod filter_data;
+mod graph;
+pub mod pie;
+mod sort;
 mod special;
 #[cfg(test)]
 mod test_support;
@@ -196,6 +201,10 @@ const MODULES: &[&[(&str, Implementation)]] = &[
     alias::FUNCTIONS,
     calculate::FUNCTIONS,
     combine::FUNCTIONS,
+    filter::FUNCTIONS,
+    filter_data::FUNCTIONS,
+    graph::FUNCTIONS,
+    sort::FUNCTIONS,
     special::FUNCTIONS,
     transform::FUNCTIONS,
     transform_time::FUNCTIONS,

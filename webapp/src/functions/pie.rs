@@ -1,0 +1,1 @@
+//! Pie functions: how a series becomes one slice value (`pieMode`).
