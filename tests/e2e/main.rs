@@ -19,11 +19,16 @@ fn now() -> i64 {
 /// Starts carbon-cache in `root` with a writer so slow (one update every 5 s) that points
 /// stay in its cache for the test's duration once the file exists.
 fn start_carbon(root: &Path) -> (Process, SocketAddr, SocketAddr) {
+    start_carbon_with(root, "MAX_UPDATES_PER_SECOND = 0.2\n")
+}
+
+/// Starts carbon-cache in `root` with `extra` lines in its `[cache]` section.
+fn start_carbon_with(root: &Path, extra: &str) -> (Process, SocketAddr, SocketAddr) {
     let storage = root.join("storage");
     let conf = format!(
         "[cache]\nSTORAGE_DIR = {}\nLINE_RECEIVER_INTERFACE = 127.0.0.1\nPICKLE_RECEIVER_INTERFACE = 127.0.0.1\n\
          CACHE_QUERY_INTERFACE = 127.0.0.1\nENABLE_UDP_LISTENER = False\nMAX_CACHE_SIZE = inf\n\
-         MAX_UPDATES_PER_SECOND = 0.2\nMAX_UPDATES_PER_SECOND_ON_SHUTDOWN = inf\nMAX_CREATES_PER_MINUTE = inf\nCARBON_METRIC_INTERVAL = 0\n",
+         MAX_UPDATES_PER_SECOND_ON_SHUTDOWN = inf\nMAX_CREATES_PER_MINUTE = inf\nCARBON_METRIC_INTERVAL = 0\n{extra}",
         storage.display()
     );
     std::fs::write(root.join("carbon.conf"), conf).expect("carbon.conf");
@@ -50,11 +55,11 @@ fn start_carbon(root: &Path) -> (Process, SocketAddr, SocketAddr) {
     (process, addrs["line"], addrs["cache_query"])
 }
 
-fn start_web(root: &Path, cache_query: SocketAddr) -> (Process, SocketAddr) {
+fn start_web(root: &Path, cache_query: Option<SocketAddr>) -> (Process, SocketAddr) {
+    let hosts = cache_query.map(|a| format!("'{a}'")).unwrap_or_default();
     let settings = format!(
-        "WHISPER_DIR = '{}'\nCARBONLINK_HOSTS = ['{}']\nCARBONLINK_TIMEOUT = 2.0\n",
-        root.join("storage/whisper").display(),
-        cache_query
+        "STORAGE_DIR = '{}'\nCARBONLINK_HOSTS = [{hosts}]\nCARBONLINK_TIMEOUT = 2.0\n",
+        root.join("storage").display(),
     );
     std::fs::write(root.join("graphite-web.conf"), settings).expect("graphite-web.conf");
     let addr_file = root.join("web-listener");
@@ -111,7 +116,7 @@ fn points_are_rendered_before_and_after_they_are_flushed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     let (mut carbon, line, cache_query) = start_carbon(root);
-    let (_web, web) = start_web(root, cache_query);
+    let (_web, web) = start_web(root, Some(cache_query));
     let file = root.join("storage/whisper/e2e/metric.wsp");
 
     // The first point creates the file; the writer then waits ~5 s for each update token,
@@ -176,4 +181,89 @@ fn points_are_rendered_before_and_after_they_are_flushed() {
             "{point:?} missing after the flush: {rendered:?}"
         );
     }
+}
+
+/// GET `path_and_query` from the webapp as JSON.
+fn get_json(web: SocketAddr, path_and_query: &str) -> serde_json::Value {
+    let url = format!("http://{web}{path_and_query}");
+    let body = ureq::get(&url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .into_body()
+        .read_to_string()
+        .expect("body");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+}
+
+#[test]
+fn tagged_points_are_registered_found_and_rendered_with_their_tags() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let (_web, web) = start_web(root, None);
+    let (_carbon, line, _) = start_carbon_with(
+        root,
+        &format!("MAX_UPDATES_PER_SECOND = inf\nENABLE_TAGS = True\nGRAPHITE_URL = http://{web}\n"),
+    );
+
+    let t0 = now() - 10;
+    let mut conn = TcpStream::connect(line).expect("connect");
+    writeln!(conn, "disk.used;host=web01;dc=eu 42 {t0}").expect("send");
+    writeln!(conn, "disk.used;host=db01;dc=us 7 {t0}").expect("send");
+    conn.flush().expect("flush");
+    drop(conn);
+
+    // carbon-cache registers new series with the webapp as it creates their files.
+    let started = Instant::now();
+    let found = loop {
+        let found = get_json(web, "/tags/findSeries?expr=dc%3Deu");
+        if found.as_array().is_some_and(|a| !a.is_empty()) {
+            break found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the tagged series was not registered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    eprintln!("registered after {:?}", started.elapsed());
+    assert_eq!(found, serde_json::json!(["disk.used;dc=eu;host=web01"]));
+    assert_eq!(
+        get_json(web, "/tags/autoComplete/tags?expr=name%3Ddisk.used"),
+        serde_json::json!(["dc", "host"])
+    );
+    // Both series are registered by now or shortly after.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let values = get_json(web, "/tags/autoComplete/values?tag=host");
+        if values == serde_json::json!(["db01", "web01"]) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "host values: {values}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The point is rendered under its canonical name, with its tags, once on disk.
+    let url = format!(
+        "/render?target=seriesByTag(%27dc%3Deu%27)&from={}&until={}&format=json",
+        t0 - 1,
+        t0 + 1
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let series = loop {
+        let json = get_json(web, &url);
+        let has_point = json[0]["datapoints"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|p| p[0].as_f64() == Some(42.0)));
+        if has_point {
+            break json;
+        }
+        assert!(Instant::now() < deadline, "not rendered: {json}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(series.as_array().map(Vec::len), Some(1));
+    assert_eq!(series[0]["target"], "disk.used;dc=eu;host=web01");
+    assert_eq!(
+        series[0]["tags"],
+        serde_json::json!({"dc": "eu", "host": "web01", "name": "disk.used"})
+    );
 }

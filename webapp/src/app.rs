@@ -19,6 +19,7 @@ use axum::Router;
 use chrono::TimeZone;
 use indexmap::IndexMap;
 
+use crate::tags::{TagDb, TagDbConfig};
 use crate::attime::{parse_at_time, parse_tz};
 use crate::carbonlink::{CarbonLink, CarbonLinkConfig};
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Storage};
@@ -41,14 +42,13 @@ pub struct AppState {
     pub carbonlink: CarbonLink,
     /// The runtime, for blocking code that needs to await the carbonlink client.
     pub runtime: tokio::runtime::Handle,
+    /// The tag database.
+    pub tagdb: Arc<TagDb>,
 }
 
 impl AppState {
     /// The finder and cache client for `settings`. Must be called inside the runtime.
-    pub fn new(
-        settings: Settings,
-        runtime: tokio::runtime::Handle,
-    ) -> Result<Self, crate::carbonlink::CarbonLinkError> {
+    pub fn new(settings: Settings, runtime: tokio::runtime::Handle) -> Result<Self, StartError> {
         let finder = Arc::new(Finder::new(settings.standard_dirs.clone()));
         let hashing_type = settings.carbonlink_hashing_type.parse().unwrap_or_default();
         let carbonlink = CarbonLink::new(&CarbonLinkConfig {
@@ -59,12 +59,38 @@ impl AppState {
             replication_factor: settings.replication_factor,
             metric_prefix: settings.carbon_metric_prefix.clone(),
         })?;
+        let tagdb_config = if settings.tagdb.is_empty() {
+            TagDbConfig::Disabled
+        } else {
+            TagDbConfig::Local(settings.tagdb_file.clone())
+        };
+        let tagdb = Arc::new(
+            TagDb::open(&tagdb_config, settings.tagdb_autocomplete_limit).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the tag database is unavailable: /tags and seriesByTag fail until it is fixed (set STORAGE_DIR, or TAGDB = '' for none)");
+                TagDb::unavailable(e.to_string())
+            }),
+        );
+        // Series with readable `_tagged/` file names join the index in the background.
+        for dir in &settings.standard_dirs {
+            let (tagdb, dir) = (tagdb.clone(), dir.clone());
+            std::thread::spawn(move || match tagdb.add_from_tree(&dir) {
+                Ok(0) => {}
+                Ok(added) => tracing::info!(added, dir = %dir.display(), "tagged series found on disk"),
+                Err(e) => tracing::warn!(error = %e, "tagged series on disk not registered"),
+            });
+        }
         Ok(Self {
             settings,
             finder,
             carbonlink,
             runtime,
+            tagdb,
         })
+    }
+
+    /// The [`Storage`] renders read from: the finder's leaves, whisper and carbon-cache.
+    pub fn storage(&self) -> impl Storage + '_ {
+        ServerStorage { state: self }
     }
 
     fn view_context<'a>(&'a self, accept: Option<&'a str>) -> ViewContext<'a> {
@@ -94,6 +120,9 @@ pub fn router(state: &Arc<AppState>) -> Router {
         .route("/functions/", any(functions_handler))
         .route("/functions/{name}", any(function_handler))
         .route("/functions/{name}/", any(function_handler))
+        .route("/tags", any(tags_handler))
+        .route("/tags/", any(tags_handler))
+        .route("/tags/{*rest}", any(tags_handler))
         .route("/version", any(version_handler))
         .route("/version/", any(version_handler))
         .with_state(state.clone());
@@ -166,6 +195,57 @@ async fn render_handler(
         render_view(&state, &params, SystemTime::now())
     })
     .await
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The carbonlink settings are unusable.
+    #[error(transparent)]
+    CarbonLink(#[from] crate::carbonlink::CarbonLinkError),
+}
+
+async fn tags_handler(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let prefix = if state.settings.url_prefix.is_empty() {
+        "/tags".to_owned()
+    } else {
+        format!("/{}/tags", state.settings.url_prefix)
+    };
+    let raw = uri.path().strip_prefix(prefix.as_str()).unwrap_or_default();
+    let sub = percent_decode(raw.strip_prefix('/').unwrap_or(raw));
+    let get = Params::from_query_and_form(uri.query(), None);
+    let params = params_of(&uri, &headers, &body);
+    let method = method.as_str().to_owned();
+    blocking("tags failed", move || {
+        crate::tags::views::tags_view(&state.tagdb, &method, &sub, &get, &params)
+    })
+    .await
+}
+
+/// Decodes `%XX` escapes of a URL path (as Django's `PATH_INFO`), invalid UTF-8 replaced.
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A `/metrics/*` view: parameters and the request's context to a reply.
@@ -544,6 +624,7 @@ impl Storage for ServerStorage<'_> {
     ) -> Result<HashMap<String, Vec<TimeSeries>>, EvalError> {
         crate::store::fetch_series(
             &self.state.finder,
+            &self.state.tagdb,
             &self.state.carbonlink,
             &self.state.runtime,
             path_expressions,

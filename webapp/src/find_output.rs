@@ -619,7 +619,7 @@ fn query_param_as_int(params: &Params, name: &str, default: i64) -> Result<i64, 
 
 /// Python's `int(s)` for base 10 (surrounding whitespace, a sign, `_` between digits); values
 /// past the 64-bit range saturate.
-fn python_int(s: &str) -> Option<i64> {
+pub(crate) fn python_int(s: &str) -> Option<i64> {
     let t = s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c));
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -11,6 +11,8 @@
 //! - [`reader`]: whisper fetch merged with the cache overlay.
 //! - [`series`]: [`series::TimeSeries`], consolidation and the request context.
 //! - [`store`]: fetching path expressions (finder, whisper, cache overlay) for a render.
+//! - [`tags`]: the tag database (graphite-web's tables in `graphite.db`, indexed in memory)
+//!   behind `seriesByTag` and the `/tags` API.
 //! - [`evaluator`] and [`functions`]: evaluation of a parsed target and the render functions.
 //! - [`output`]: the data formats of `/render` (json, csv, raw, pickle, msgpack, ...).
 //! - [`find_output`]: the formats of `/metrics/find`.
@@ -34,3 +36,4 @@ pub mod reader;
 pub mod series;
 pub mod settings;
 pub mod store;
+pub mod tags;

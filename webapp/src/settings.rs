@@ -115,6 +115,13 @@ pub struct Settings {
     pub max_targets_per_request: usize,
     /// `MAX_SERIES_PER_REQUEST` (ours): more fetched series in one `/render` get a 400.
     pub max_series_per_request: usize,
+    /// `TAGDB`: the tag database class (`LocalDatabaseTagDB` by default, `''` for none).
+    pub tagdb: String,
+    /// `TAGDB_AUTOCOMPLETE_LIMIT`.
+    pub tagdb_autocomplete_limit: i64,
+    /// The SQLite file of the local tag database: `STORAGE_DIR/graphite.db`, as the
+    /// reference's default `DATABASES`.
+    pub tagdb_file: PathBuf,
     /// Settings that were given but have no effect here, for a start-up notice.
     pub ignored: Vec<String>,
     /// Names not known at all, for a start-up warning.
@@ -195,9 +202,7 @@ const IGNORED: &[&str] = &[
     "RENDER_TRIM_RECENT_IN_AGGREGATE",
     "AUTOCOMPRESS_GAPS_IN_DERIVATIVE_FUNCTIONS",
     "UTF8_METRICS",
-    "TAGDB",
     "TAGDB_CACHE_DURATION",
-    "TAGDB_AUTOCOMPLETE_LIMIT",
     "TAGDB_REDIS_HOST",
     "TAGDB_REDIS_PORT",
     "TAGDB_REDIS_DB",
@@ -231,6 +236,9 @@ const IGNORED: &[&str] = &[
     "REMOTE_FETCH_TIMEOUT",
 ];
 
+/// The reference's default `TAGDB`, the only backend this server has (besides none).
+pub const LOCAL_TAGDB: &str = "graphite.tags.localdatabase.LocalDatabaseTagDB";
+
 /// Names this server reads.
 const KNOWN: &[&str] = &[
     "GRAPHITE_ROOT",
@@ -258,6 +266,8 @@ const KNOWN: &[&str] = &[
     "LEGEND_MAX_ITEMS",
     "MAX_TARGETS_PER_REQUEST",
     "MAX_SERIES_PER_REQUEST",
+    "TAGDB",
+    "TAGDB_AUTOCOMPLETE_LIMIT",
 ];
 
 impl Settings {
@@ -394,6 +404,18 @@ impl Settings {
             usize::try_from(n).map_err(|_| value_error(name, "must not be negative"))
         };
 
+        let tagdb = match get("TAGDB") {
+            Some(Literal::None) => String::new(),
+            Some(v) => str_value("TAGDB", v)?,
+            None => LOCAL_TAGDB.to_owned(),
+        };
+        if !tagdb.is_empty() && tagdb != LOCAL_TAGDB {
+            return Err(value_error(
+                "TAGDB",
+                "only graphite.tags.localdatabase.LocalDatabaseTagDB (the default) or '' is supported",
+            ));
+        }
+        let tagdb_file = storage_dir.join("graphite.db");
         let url_prefix = string("URL_PREFIX", "")?;
         Ok(Self {
             graphite_root,
@@ -431,6 +453,9 @@ impl Settings {
             legend_max_items: count("LEGEND_MAX_ITEMS", 10)?,
             max_targets_per_request: count("MAX_TARGETS_PER_REQUEST", 1000)?,
             max_series_per_request: count("MAX_SERIES_PER_REQUEST", 100_000)?,
+            tagdb,
+            tagdb_autocomplete_limit: int("TAGDB_AUTOCOMPLETE_LIMIT", 100)?,
+            tagdb_file,
             ignored,
             unknown,
         })

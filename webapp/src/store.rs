@@ -7,8 +7,19 @@ use std::collections::HashMap;
 use crate::carbonlink::CarbonLink;
 use crate::evaluator::EvalError;
 use crate::finder::{Finder, Node};
+use crate::grammar::{parse_target, Expr};
+use crate::tags::{TagDb, TagError};
 use crate::reader::{fetch_whisper_with, Fetched};
 use crate::series::TimeSeries;
+
+impl From<TagError> for EvalError {
+    fn from(e: TagError) -> Self {
+        match e.status() {
+            400 => EvalError::input(e.to_string()),
+            _ => EvalError::Storage(e.to_string()),
+        }
+    }
+}
 
 /// Leaves read by one thread; more leaves than this are read by several threads.
 const LEAVES_PER_THREAD: usize = 256;
@@ -19,6 +30,7 @@ const MAX_READ_THREADS: usize = 4;
 #[allow(clippy::too_many_arguments)]
 pub fn fetch_series(
     finder: &Finder,
+    tagdb: &TagDb,
     carbonlink: &CarbonLink,
     runtime: &tokio::runtime::Handle,
     path_expressions: &[String],
@@ -31,14 +43,24 @@ pub fn fetch_series(
     let mut leaves: Vec<Node> = Vec::new();
     let mut leaf_index: HashMap<std::path::PathBuf, usize> = HashMap::new();
     let mut per_expression: Vec<(String, Vec<usize>)> = Vec::with_capacity(path_expressions.len());
+    let find = |pattern: &str| match finder.find(pattern, true) {
+        Ok(nodes) => nodes,
+        Err(e) => {
+            // A pattern the finder cannot expand matches nothing (logged).
+            tracing::warn!(%pattern, error = %e, "find failed");
+            Vec::new()
+        }
+    };
     for expression in path_expressions {
-        let nodes = match finder.find(expression, true) {
-            Ok(nodes) => nodes,
-            Err(e) => {
-                // A pattern the finder cannot expand matches nothing (logged).
-                tracing::warn!(%expression, error = %e, "find failed");
-                Vec::new()
+        let nodes = if expression.starts_with("seriesByTag(") {
+            // The tag database names the series; each is then found like a path.
+            let mut nodes = Vec::new();
+            for path in tagdb.find_series(&series_by_tag_exprs(expression))? {
+                nodes.extend(find(&path));
             }
+            nodes
+        } else {
+            find(expression)
         };
         let mut indexes = Vec::with_capacity(nodes.len());
         for node in nodes.into_iter().filter(|n| n.is_leaf) {
@@ -116,6 +138,22 @@ pub fn fetch_series(
         out.insert(expression, list);
     }
     Ok(out)
+}
+
+/// The tag expressions of a `seriesByTag(...)` call: its string arguments (others are
+/// ignored, as in the reference).
+fn series_by_tag_exprs(call: &str) -> Vec<String> {
+    match parse_target(call) {
+        Ok(Expr::Call(call)) => call
+            .args
+            .into_iter()
+            .filter_map(|arg| match arg {
+                Expr::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Reads every leaf; a leaf that cannot be read is logged and left out.

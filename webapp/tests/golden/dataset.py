@@ -182,6 +182,34 @@ SPECS = [
     ("retention.h1", S_HOUR, 0.5, "average", wave(100, 10, 7200, 1), no_gaps),
 ]
 
+# Tagged series, as carbon stores them (TAG_HASH_FILENAMES = True): the file of the canonical
+# name is _tagged/<h[0:3]>/<h[3:6]>/<h>.wsp with h = sha256(canonical name). The names are
+# written here in the order a client sent them (the tags suite registers them so).
+TAGGED = [
+    ("disk.used;host=web01;dc=eu", S_DAY, 0.5, "average", wave(70, 5, 3600, 1), no_gaps),
+    ("disk.used;host=web02;dc=eu", S_DAY, 0.5, "average", wave(40, 5, 3600, 1), random_gaps(0.1)),
+    ("disk.used;host=db01;dc=us", S_DAY, 0.5, "average", wave(90, 2, 3600, 1), no_gaps),
+    ("disk.free;host=web01;dc=eu", S_DAY, 0.5, "average", wave(30, 5, 3600, 1), no_gaps),
+    ("cpu.load;host=web01;dc=eu;rack=r1", S_FINE, 0.5, "average", wave(2, 1, 600, 0.5), no_gaps),
+    ("cpu.load;host=db02;dc=us", S_FINE, 0.5, "average", wave(4, 1, 600, 0.5), random_gaps(0.1)),
+    ("cpu.load;host=web02", S_FINE, 0.5, "average", wave(1, 1, 600, 0.5), no_gaps),
+    ("mem.free;host=db01;dc=us;zone=a", S_DAY, 0.0, "last", walk(2048, 32, 256, 4096), no_gaps),
+]
+# Off until the fixtures are regenerated together (the digest covers these files).
+WRITE_TAGGED = False
+
+
+def canonical(name):
+    """graphite's TaggedSeries.format: the name, then ;tag=value sorted."""
+    metric, *pairs = name.split(";")
+    return metric + "".join(";" + p for p in sorted(pairs))
+
+
+def tagged_file(whisper_dir, name):
+    h = hashlib.sha256(canonical(name).encode("utf-8")).hexdigest()
+    return os.path.join(whisper_dir, "_tagged", h[0:3], h[3:6], h + ".wsp")
+
+
 # Empty directories (branches with no leaves) and a non-whisper file the finder must ignore.
 EMPTY_DIRS = ["servers/empty", "servers/web02/disk", "test/emptydir"]
 OTHER_FILES = {"test/README.txt": "not a whisper file\n", "servers/web01/notes.txt": "x\n"}
@@ -229,8 +257,11 @@ def build(root):
         raise SystemExit("%s already exists" % whisper_dir)
     import whisper
 
-    for path, archives, xff, agg, values, gaps in SPECS:
-        fs = os.path.join(whisper_dir, *fs_parts(path)) + ".wsp"
+    specs = [(p, os.path.join(whisper_dir, *fs_parts(p)) + ".wsp") + tuple(rest)
+             for p, *rest in SPECS]
+    if WRITE_TAGGED:
+        specs += [(p, tagged_file(whisper_dir, p)) + tuple(rest) for p, *rest in TAGGED]
+    for path, fs, archives, xff, agg, values, gaps in specs:
         os.makedirs(os.path.dirname(fs), exist_ok=True)
         whisper.create(fs, archives, xFilesFactor=xff, aggregationMethod=agg)
         if values is not None:

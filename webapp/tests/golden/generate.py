@@ -37,6 +37,7 @@ import json
 import math
 import os
 import pickle
+import importlib
 import random
 import sys
 import tempfile
@@ -548,6 +549,9 @@ def main():
 def record(args, out):
     cases = [c for c in CASES if not args.only or args.only in c["id"]]
     with tempfile.TemporaryDirectory(prefix="graphite-golden-") as root:
+        # A fresh module: the value shapes keep state between points (walk), so a second
+        # build in the same process would not reproduce the first.
+        importlib.reload(dataset)
         ds = dataset.build(root)
         freeze_clock()
         client = setup_django(root)
