@@ -149,6 +149,27 @@ pub struct Evaluator<'a> {
     /// How many more times each prefetched path will be evaluated: the last use takes the
     /// series instead of copying them (copies dominated renders of many series).
     remaining_uses: HashMap<(i64, i64, i64, String), usize>,
+    /// `stacked()`'s running totals per stack name, kept for every later target of the
+    /// request (the reference's `requestContext['totalStack']`).
+    stack_totals: HashMap<String, Vec<StackTotal>>,
+}
+
+/// One position of a `stacked()` running total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StackTotal {
+    /// The sum of the values stacked at this position so far.
+    pub value: f64,
+    /// Whether the sum is still a Python int (only ints were added), so it prints as one.
+    pub is_int: bool,
+}
+
+impl Default for StackTotal {
+    fn default() -> Self {
+        Self {
+            value: 0.0,
+            is_int: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -181,7 +202,13 @@ impl<'a> Evaluator<'a> {
             fetched_series: 0,
             prefetched: HashMap::new(),
             remaining_uses: HashMap::new(),
+            stack_totals: HashMap::new(),
         }
+    }
+
+    /// The running totals `stacked()` keeps for stack `name` during this request.
+    pub fn stack_totals(&mut self, name: &str) -> &mut Vec<StackTotal> {
+        self.stack_totals.entry(name.to_owned()).or_default()
     }
 
     /// Whether invalid arguments fail the request (`ENFORCE_INPUT_VALIDATION`).

@@ -176,7 +176,7 @@ fn capitalize(s: &str) -> String {
 
 /// Sorts as Python's `sorted()` does for numbers (stable, `-0.0` equal to `0.0`); NaN, whose
 /// place depends on Python's algorithm, goes last (a total order: sorting never panics).
-fn sort_floats(values: &mut [f64]) {
+pub(super) fn sort_floats(values: &mut [f64]) {
     values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
         (false, false) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
         (true, true) => std::cmp::Ordering::Equal,
@@ -466,7 +466,7 @@ fn identity(_: &mut Evaluator<'_>, ctx: &RequestContext, args: Args) -> Result<V
 
 /// `_getPercentile(points, n)` without interpolation over sorted points; Python's negative
 /// indexing, and an error where Python's indexing fails.
-fn percentile_sorted(sorted: &[f64], n: f64) -> Result<f64, EvalError> {
+pub(super) fn percentile_sorted(sorted: &[f64], n: f64) -> Result<f64, EvalError> {
     let len = sorted.len();
     let fractional_rank = (n / 100.0) * (len as f64 + 1.0);
     if !fractional_rank.is_finite() || fractional_rank.abs() > 1e15 {

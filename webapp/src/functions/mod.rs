@@ -154,6 +154,8 @@ pub struct ParamSpec {
 
 struct Catalog {
     series: HashMap<String, (Json, Vec<ParamSpec>)>,
+    /// The pie functions (`pieMode`), listed by `/functions?type=pie`.
+    pie: HashMap<String, (Json, Vec<ParamSpec>)>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
@@ -189,9 +191,9 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
             })
             .collect()
     };
-    // The "pie" section (average, maximum, minimum) is served with the graph images.
     Catalog {
         series: section("series"),
+        pie: section("pie"),
     }
 });
 
@@ -540,8 +542,8 @@ pub fn functions_view(params: &Params, method: &str, name: Option<&str>) -> Repl
     let pie = params.get("type") == Some("pie");
     let entry = |name: &str| -> Option<&'static Json> {
         if pie {
-            // The pie functions (average, maximum, minimum) come with graph images.
-            None
+            pie::pie_function(name)?;
+            CATALOG.pie.get(name).map(|(info, _)| info)
         } else {
             lookup(name).map(|f| f.info)
         }
@@ -564,7 +566,11 @@ pub fn functions_view(params: &Params, method: &str, name: Option<&str>) -> Repl
     );
     let group = params.get("group");
     let mut result = serde_json::Map::new();
-    let names = if pie { Vec::new() } else { implemented_names() };
+    let names = if pie {
+        pie::PIE_FUNCTIONS.iter().map(|&(name, _)| name).collect()
+    } else {
+        implemented_names()
+    };
     for name in names {
         let Some(info) = entry(name) else { continue };
         let info_group = info["group"].as_str().unwrap_or("Ungrouped").to_owned();
