@@ -75,6 +75,11 @@ TARGET_RATIO = {"single": 10, "sum100": 20, "glob1000": 20, "find_all": 20,
 FIND_P99_MS = 10.0
 
 
+# 10,000 series of the main dataset (100 hosts x 100 metrics).
+X10K = "bench.host0[0-9][0-9].metric0[0-9][0-9]"
+MDP = "&maxDataPoints=100"
+
+
 def q(s):
     return urllib.parse.quote(s, safe="")
 
@@ -92,6 +97,13 @@ def cases():
         ("fn_group", "groupByNode of 1,000 x 8,640", "/render?target=" + q('groupByNode(fn.*.*,1,"sum")') + r),
         ("fn_movavg", "movingAverage of 1,000 x 8,640", "/render?target=" + q("movingAverage(fn.*.*,60)") + r),
         ("fn_summarize", "summarize of 1,000 x 8,640", "/render?target=" + q('summarize(fn.*.*,"1h","sum")') + r),
+        # Filter, sort and alias functions over 10,000 series of the main dataset (1,440 points
+        # each); the lists of 10,000 are drawn at maxDataPoints=100, as a Grafana panel would.
+        ("f10k_highest", "highestCurrent(10) of 10,000", "/render?target=" + q(f"highestCurrent({X10K},10)") + r),
+        ("f10k_sortmax", "sortByMaxima of 10,000", "/render?target=" + q(f"sortByMaxima({X10K})") + r + MDP),
+        ("f10k_aliasnode", "aliasByNode of 10,000", "/render?target=" + q(f"aliasByNode({X10K},1)") + r + MDP),
+        ("f10k_aliassub", "aliasSub of 10,000", "/render?target="
+         + q(f"aliasSub({X10K},'host0*([0-9]+)\\.metric','h\\1')") + r + MDP),
     ]
 
 

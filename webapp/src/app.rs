@@ -19,7 +19,6 @@ use axum::Router;
 use chrono::TimeZone;
 use indexmap::IndexMap;
 
-use crate::tags::{TagDb, TagDbConfig};
 use crate::attime::{parse_at_time, parse_tz};
 use crate::carbonlink::{CarbonLink, CarbonLinkConfig};
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Storage};
@@ -30,6 +29,7 @@ use crate::output::{render_data, Format, OutputOptions};
 use crate::params::{Params, Reply};
 use crate::series::TimeSeries;
 use crate::settings::Settings;
+use crate::tags::{TagDb, TagDbConfig};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -75,7 +75,9 @@ impl AppState {
             let (tagdb, dir) = (tagdb.clone(), dir.clone());
             std::thread::spawn(move || match tagdb.add_from_tree(&dir) {
                 Ok(0) => {}
-                Ok(added) => tracing::info!(added, dir = %dir.display(), "tagged series found on disk"),
+                Ok(added) => {
+                    tracing::info!(added, dir = %dir.display(), "tagged series found on disk")
+                }
                 Err(e) => tracing::warn!(error = %e, "tagged series on disk not registered"),
             });
         }

@@ -8,9 +8,9 @@ use crate::carbonlink::CarbonLink;
 use crate::evaluator::EvalError;
 use crate::finder::{Finder, Node};
 use crate::grammar::{parse_target, Expr};
-use crate::tags::{TagDb, TagError};
 use crate::reader::{fetch_whisper_with, Fetched};
 use crate::series::TimeSeries;
+use crate::tags::{TagDb, TagError};
 
 impl From<TagError> for EvalError {
     fn from(e: TagError) -> Self {
