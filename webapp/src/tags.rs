@@ -38,11 +38,11 @@ pub enum TagError {
     #[error("At least one tagspec must not match the empty string")]
     AllMatchEmpty,
     /// A regular expression does not compile.
-    #[error("invalid regular expression {pattern:?}: {message}")]
+    #[error("{message}")]
     InvalidRegex {
         /// The (anchored) pattern.
         pattern: String,
-        /// The compiler's complaint.
+        /// The compiler's complaint, naming the pattern.
         message: String,
     },
     /// A series name does not parse as a tagged series (the reference's message).
@@ -115,7 +115,7 @@ fn sql_limit_from_text(raw: Option<&str>) -> Result<Option<usize>, TagError> {
 }
 
 /// The reference's anchoring of a filter regex: `^(filter)` unless it starts with `^`.
-fn anchored_filter(filter: Option<&str>) -> Result<Option<regex::Regex>, TagError> {
+fn anchored_filter(filter: Option<&str>) -> Result<Option<crate::functions::PyRegex>, TagError> {
     match filter {
         Some(f) if !f.is_empty() => {
             let pattern = if f.starts_with('^') {

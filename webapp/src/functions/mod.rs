@@ -30,6 +30,8 @@ use std::sync::LazyLock;
 use serde_json::Value as Json;
 
 pub use aggfuncs::{AggFunc, AGG_FUNC_NAMES};
+/// Python `re` patterns, for the tag database's expressions too.
+pub(crate) use alias::{python_regex, PyRegex};
 
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 use crate::params::{Params, Reply};

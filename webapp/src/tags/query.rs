@@ -5,7 +5,7 @@
 //! starts with `^`). An expression whose spec matches the empty string also matches series
 //! that lack the tag, and a query must have at least one expression that does not.
 
-use regex::Regex;
+use crate::functions::{python_regex, PyRegex};
 
 use super::TagError;
 
@@ -32,7 +32,7 @@ pub struct TagExpr {
     /// The value or regular expression, as written (regexes anchored with `^(...)`).
     pub spec: String,
     /// The compiled, anchored regular expression of `=~` and `!=~`.
-    regex: Option<Regex>,
+    regex: Option<PyRegex>,
     /// Whether a missing tag (the empty value) satisfies the expression.
     pub matches_empty: bool,
 }
@@ -107,9 +107,9 @@ impl TagExpr {
     }
 }
 
-/// Compiles a Python regular expression (the subset both dialects share).
-pub(crate) fn compile(pattern: &str) -> Result<Regex, TagError> {
-    Regex::new(pattern).map_err(|e| TagError::InvalidRegex {
+/// Compiles a Python regular expression (`re` syntax, as the reference's database runs it).
+pub(crate) fn compile(pattern: &str) -> Result<PyRegex, TagError> {
+    python_regex(pattern).map_err(|e| TagError::InvalidRegex {
         pattern: pattern.to_owned(),
         message: e.to_string(),
     })
@@ -233,7 +233,7 @@ mod tests {
         // Every value the regex matches starts with the prefix.
         for (pattern, value) in [("^(ab{2})", "abb"), ("^(a\\.b)", "a.b"), ("^(x+y)", "xxy")] {
             let p = regex_literal_prefix(pattern);
-            assert!(Regex::new(pattern).unwrap().is_match(value));
+            assert!(compile(pattern).unwrap().is_match(value));
             assert!(value.starts_with(&p), "{pattern} {p}");
         }
     }

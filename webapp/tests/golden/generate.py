@@ -531,6 +531,13 @@ def main():
         if names == ["all"]:
             names = sorted(f[:-3] for f in os.listdir(os.path.join(HERE, "suites"))
                            if f.endswith(".py") and not f.startswith("_"))
+        if len(names) > 1:
+            # One process per suite: Django and graphite's loggers are set up once per process
+            # and keep the first suite's (deleted) directories.
+            import subprocess
+            for name in names:
+                subprocess.run([sys.executable, os.path.abspath(__file__), "--suite", name], check=True)
+            return
         for name in names:
             CASES[:] = []
             path = os.path.join(HERE, "suites", name + ".py")
