@@ -31,7 +31,8 @@ fn server() -> Server {
     db.update_many(&file, &[(now - 120, 1.0), (now - 60, 2.0)], None)
         .expect("update");
     let assignments = parse_file(&format!(
-        "WHISPER_DIR = '{}'\nCARBONLINK_HOSTS = []\n",
+        "STORAGE_DIR = '{}'\nWHISPER_DIR = '{}'\nCARBONLINK_HOSTS = []\n",
+        dir.path().display(),
         whisper_dir.display()
     ))
     .expect("settings");
@@ -55,6 +56,18 @@ impl Server {
         let request = Request::get(path_and_query)
             .body(Body::empty())
             .expect("request");
+        self.send(request)
+    }
+
+    fn post_form(&self, path: &str, form: &str) -> (StatusCode, String) {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .expect("request");
+        self.send(request)
+    }
+
+    fn send(&self, request: Request<Body>) -> (StatusCode, String) {
         self.runtime.block_on(async {
             let response = self.app.clone().oneshot(request).await.expect("response");
             let status = response.status();
@@ -191,6 +204,145 @@ fn bad_metrics_parameters_are_400s() {
         let (status, body) = s.get(path);
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert!(body.contains(reason), "{path}: {body:?} lacks {reason:?}");
+    }
+}
+
+#[test]
+fn bad_tag_input_is_a_400_with_the_reason() {
+    let s = server();
+    let (status, body) = s.post_form("/tags/tagMultiSeries", "path=a.b%3Bdc%3Deu");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let render = |target: &str| format!("/render?format=json&from=-1h&target={}", encode(target));
+    for (path, reason) in [
+        ("/tags/findSeries?expr=dc".to_owned(), "Invalid tagspec dc"),
+        (
+            format!("/tags/findSeries?expr={}", encode("dc!=x")),
+            "At least one tagspec must not match the empty string",
+        ),
+        (
+            format!("/tags/findSeries?expr={}", encode("dc=~(")),
+            "invalid regular expression",
+        ),
+        (
+            "/tags/findSeries".to_owned(),
+            "no tag expressions specified",
+        ),
+        (
+            format!("/tags?filter={}", encode("(")),
+            "invalid regular expression",
+        ),
+        (
+            "/tags?limit=x".to_owned(),
+            "invalid literal for int() with base 10: 'x'",
+        ),
+        ("/tags/dc?limit=1.5".to_owned(), "invalid literal for int()"),
+        ("/tags/autoComplete/values".to_owned(), "no tag specified"),
+        (
+            format!(
+                "/tags/autoComplete/values?tag=a%3Bb&expr={}",
+                encode("dc=eu")
+            ),
+            "Invalid tagspec a;b!=",
+        ),
+        (
+            "/tags/autoComplete/tags?expr=nope".to_owned(),
+            "Invalid tagspec nope",
+        ),
+        (render("seriesByTag('dc=~(')"), "invalid regular expression"),
+        (
+            render("seriesByTag('dc!=eu')"),
+            "At least one tagspec must not match the empty string",
+        ),
+        (
+            render("seriesByTag()"),
+            "At least one tagspec must not match the empty string",
+        ),
+        (render("seriesByTag('dc')"), "Invalid tagspec dc"),
+    ] {
+        let (status, body) = s.get(&path);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body.contains(reason), "{path}: {body:?} lacks {reason:?}");
+    }
+    for (path, form, reason) in [
+        (
+            "/tags/tagSeries",
+            "path=a%3B%3Db",
+            "Cannot parse path a;=b, invalid segment =b",
+        ),
+        (
+            "/tags/tagSeries",
+            "path=a%3Bb%3D",
+            "Value for tag \\\"b\\\" may not be empty",
+        ),
+        ("/tags/tagSeries", "", "no path specified"),
+        ("/tags/tagMultiSeries", "path=~", "Cannot use metric name ~"),
+        ("/tags/delSeries", "path=%3Bx%3Dy", "no metric found"),
+    ] {
+        let (status, body) = s.post_form(path, form);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {form}: {body}");
+        assert!(
+            body.contains(reason),
+            "{path} {form}: {body:?} lacks {reason:?}"
+        );
+    }
+    // The valid series is still there.
+    let (status, body) = s.get("/tags/findSeries?expr=dc%3Deu");
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "[\"a.b;dc=eu\"]"));
+}
+
+/// Random tag expressions (operators, regex syntax, separators) in every tag endpoint and in
+/// seriesByTag: the answer is a 200 or a 400, never a 500 or a panic.
+#[test]
+fn random_tag_queries_never_fail_the_server() {
+    let s = server();
+    s.post_form(
+        "/tags/tagMultiSeries",
+        "path=a.b%3Bdc%3Deu%3Bhost%3Dx&path=c%3Bdc%3Dus&path=plain",
+    );
+    let alphabet: Vec<char> = "adch=!~;^$.*()[]{}|+?\\,'\" ".chars().collect();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for _ in 0..1500 {
+        let exprs: Vec<String> = (0..next(4))
+            .map(|_| {
+                (0..next(10))
+                    .map(|_| alphabet[next(alphabet.len())])
+                    .collect()
+            })
+            .collect();
+        let query: String = exprs
+            .iter()
+            .map(|e| format!("&expr={}", encode(e)))
+            .collect();
+        let target = format!(
+            "seriesByTag({})",
+            exprs
+                .iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for path in [
+            format!("/tags/findSeries?x=1{query}"),
+            format!("/tags/autoComplete/tags?x=1{query}"),
+            format!("/tags/autoComplete/values?tag=dc{query}"),
+            format!(
+                "/tags?filter={}",
+                encode(exprs.first().map_or("", String::as_str))
+            ),
+            format!("/render?format=json&target={}", encode(&target)),
+        ] {
+            let (status, body) = s.get(&path);
+            assert!(
+                status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+                "{path}: {status} {body}"
+            );
+        }
     }
 }
 

@@ -157,6 +157,18 @@ json_render(R + "two-targets", ["seriesByTag('dc=eu')", "seriesByTag('dc=us')"],
 json_render(R + "same-twice", ["seriesByTag('dc=eu')", "sumSeries(seriesByTag('dc=eu'))"], "-5min")
 json_render(R + "tagged-path", ["disk.used;dc=eu;host=web01"], "-5min")
 json_render(R + "not-string-arg", ["seriesByTag('dc=eu',1)"], "-5min")
+json_render(R + "ne", ["seriesByTag('name=cpu.load','dc!=eu')"], "-5min")
+json_render(R + "ne-empty", ["seriesByTag('name=~disk','host!=')"], "-5min")
+json_render(R + "eq-empty", ["seriesByTag('name=cpu.load','dc=')"], "-5min")
+json_render(R + "notmatch", ["seriesByTag('name=~disk.*','host!=~web')"], "-5min")
+json_render(R + "notmatch-nonempty", ["seriesByTag('name=~.+','dc!=~.*')"], "-5min")
+json_render(R + "match-anchored", ["seriesByTag('host=~^db')"], "-5min")
+json_render(R + "match-end", ["seriesByTag('name=~.*free$')"], "-5min")
+json_render(R + "match-alternation", ["seriesByTag('host=~(web02|db01)','name=~(cpu|mem)')"], "-5min")
+json_render(R + "match-lookahead", ["seriesByTag('host=~web(?!01)')"], "-5min")
+json_render(R + "piped", ["seriesByTag('dc=us')|aliasByTags('host')"], "-5min")
+json_render(R + "kwarg-ignored", ["seriesByTag('dc=us',x='dc=eu')"], "-5min")
+json_render(R + "maxdatapoints", ["seriesByTag('name=disk.used')"], "-1h", extra=[("maxDataPoints", "5")])
 
 # Deletion, then the same queries again.
 case(T + "del", "/tags/delSeries", form=[("path", REG[0]), ("path", "never.registered;a=b")])
