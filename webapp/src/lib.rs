@@ -15,6 +15,7 @@
 //!   behind `seriesByTag` and the `/tags` API.
 //! - [`evaluator`] and [`functions`]: evaluation of a parsed target and the render functions.
 //! - [`output`]: the data formats of `/render` (json, csv, raw, pickle, msgpack, ...).
+//! - [`graph`]: the graph images (png, svg, pdf; line and pie graphs).
 //! - [`find_output`]: the formats of `/metrics/find`.
 //! - [`pyjson`]: Python's `json.dumps` output, byte for byte.
 //! - [`params`]: merged GET/POST parameters and the views' [`params::Reply`].
@@ -29,6 +30,7 @@ pub mod find_output;
 pub mod finder;
 pub mod functions;
 pub mod grammar;
+pub mod graph;
 pub mod output;
 pub mod params;
 pub mod pyjson;

@@ -1,0 +1,4 @@
+//! Graph images (`format=png|svg|pdf`, `graphType=line|pie`): graphite-web's `glyph.py`
+//! drawn on a [`canvas::Canvas`] and written by one of the backends.
+
+pub mod canvas;
