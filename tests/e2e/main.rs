@@ -56,6 +56,11 @@ fn start_carbon_with(root: &Path, extra: &str) -> (Process, SocketAddr, SocketAd
 }
 
 fn start_web(root: &Path, cache_query: Option<SocketAddr>) -> (Process, SocketAddr) {
+    start_web_on(root, cache_query, "127.0.0.1:0")
+}
+
+/// Starts graphite-web in `root` listening on `bind`.
+fn start_web_on(root: &Path, cache_query: Option<SocketAddr>, bind: &str) -> (Process, SocketAddr) {
     let hosts = cache_query.map(|a| format!("'{a}'")).unwrap_or_default();
     let settings = format!(
         "STORAGE_DIR = '{}'\nCARBONLINK_HOSTS = [{hosts}]\nCARBONLINK_TIMEOUT = 2.0\n",
@@ -69,7 +74,7 @@ fn start_web(root: &Path, cache_query: Option<SocketAddr>) -> (Process, SocketAd
             OsStr::new("--config"),
             root.join("graphite-web.conf").as_os_str(),
             OsStr::new("--bind"),
-            OsStr::new("127.0.0.1:0"),
+            OsStr::new(bind),
             OsStr::new("--listener-addr-file"),
             addr_file.as_os_str(),
         ],
@@ -266,4 +271,46 @@ fn tagged_points_are_registered_found_and_rendered_with_their_tags() {
         series[0]["tags"],
         serde_json::json!({"dc": "eu", "host": "web01", "name": "disk.used"})
     );
+}
+
+#[test]
+fn registrations_wait_for_a_webapp_that_is_down() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    // A free port for the webapp, which starts only after the point was sent.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let (_carbon, line, _) = start_carbon_with(
+        root,
+        &format!("MAX_UPDATES_PER_SECOND = inf\nENABLE_TAGS = True\nGRAPHITE_URL = http://127.0.0.1:{port}\n"),
+    );
+    let mut conn = TcpStream::connect(line).expect("connect");
+    writeln!(conn, "late.metric;host=a 1 {}", now() - 5).expect("send");
+    conn.flush().expect("flush");
+    drop(conn);
+    // carbon-cache creates the file and fails to register it meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !root.join("storage/whisper/_tagged").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "carbon-cache created no tagged file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_web, web) = start_web_on(root, None, &format!("127.0.0.1:{port}"));
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let found = get_json(web, "/tags/findSeries?expr=host%3Da");
+        if found == serde_json::json!(["late.metric;host=a"]) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not registered after the webapp started: {found}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
