@@ -21,7 +21,7 @@ use chrono::{DateTime, TimeZone as _};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
 
-use crate::finder::{leaf_intervals, Finder, Node};
+use crate::finder::{leaf_intervals, Finder, FoundNames, Node};
 use crate::params::{Params, Reply};
 
 /// What the views need besides the parameters.
@@ -153,18 +153,22 @@ fn find_view_inner(params: &Params, ctx: &ViewContext<'_>) -> Result<Reply, Repl
         }
     }
 
+    if format == "treejson" {
+        // One entry per name: the finder gives the names without building every node.
+        let found = ctx
+            .finder
+            .find_names(&query, leaves_only)
+            .map_err(|e| server_error(&e.to_string()))?;
+        check_failure_threshold(ctx, &query, found.leaves).map_err(|e| server_error(&e))?;
+        let tree = tree_json(found, &base_path, wildcards);
+        return Ok(no_cache(json_response(params, ctx, &tree, jsonp)));
+    }
     let matches = store_find(ctx, &query, leaves_only).map_err(|e| server_error(&e))?;
     // Sorted by path already; a stable sort by name leaves ties in path order. The names are
     // located once: finding them per comparison dominated broad finds.
     let matches = sort_by_name(matches);
 
     let reply = match format {
-        "treejson" => json_response(
-            params,
-            ctx,
-            &tree_json(&matches, &base_path, wildcards),
-            jsonp,
-        ),
         "nodelist" => json_response(
             params,
             ctx,
@@ -225,14 +229,23 @@ fn store_find(ctx: &ViewContext<'_>, query: &str, leaves_only: bool) -> Result<V
         .finder
         .find(query, leaves_only)
         .map_err(|e| e.to_string())?;
-    let leaves = nodes.iter().filter(|n| n.is_leaf).count();
+    check_failure_threshold(ctx, query, nodes.iter().filter(|n| n.is_leaf).count())?;
+    Ok(nodes)
+}
+
+/// `METRICS_FIND_FAILURE_THRESHOLD`: too many leaves fail the request.
+fn check_failure_threshold(
+    ctx: &ViewContext<'_>,
+    query: &str,
+    leaves: usize,
+) -> Result<(), String> {
     if leaves as f64 > ctx.find_failure_threshold {
         return Err(format!(
             "Query {query} yields too many results and failed (failure threshold is {})",
             ctx.find_failure_threshold as i64
         ));
     }
-    Ok(nodes)
+    Ok(())
 }
 
 /// `/metrics/expand`: the paths matching each `query`, merged or grouped by query.
@@ -335,8 +348,9 @@ fn json_response(params: &Params, ctx: &ViewContext<'_>, data: &J, jsonp: Option
     Reply::ok(&content_type, content)
 }
 
-/// `tree_json`: the browser tree's nodes, branches then leaves, one per name.
-fn tree_json(nodes: &[Node], base_path: &str, wildcards: bool) -> J {
+/// `tree_json`: the browser tree's nodes, one per distinct name (the first node of that name
+/// in path order, the order `nodes` come in), branches then leaves, each sorted by name.
+fn tree_json(found: FoundNames, base_path: &str, wildcards: bool) -> J {
     let kind = |leaf: bool| -> [(&'static str, J); 3] {
         let (a, e, l) = if leaf { (0, 0, 1) } else { (1, 1, 0) };
         [
@@ -346,28 +360,25 @@ fn tree_json(nodes: &[Node], base_path: &str, wildcards: bool) -> J {
         ]
     };
     let mut results = Vec::new();
-    if nodes.len() > 1 && wildcards {
-        let any_branch = nodes.iter().any(|n| !n.is_leaf);
+    if found.several && wildcards {
         let mut pairs = vec![
             (Cow::Borrowed("text"), J::Str("*".to_owned())),
             (Cow::Borrowed("id"), J::Str(format!("{base_path}*"))),
         ];
-        pairs.extend(kind(!any_branch).map(|(k, v)| (Cow::Borrowed(k), v)));
+        pairs.extend(kind(!found.any_branch).map(|(k, v)| (Cow::Borrowed(k), v)));
         results.push(J::Obj(pairs));
     }
-    let mut found = std::collections::HashSet::new();
+    let mut firsts = found.names;
+    firsts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut leaves = Vec::new();
     let mut branches = Vec::new();
-    for node in nodes {
-        let name = node.name();
-        if !found.insert(name) {
-            continue;
-        }
+    for (name, is_leaf) in &firsts {
+        let (name, is_leaf) = (name.as_str(), *is_leaf);
         let mut pairs = Vec::with_capacity(5);
         pairs.push((Cow::Borrowed("text"), J::Str(unquote_plus(name))));
         pairs.push((Cow::Borrowed("id"), J::Str(format!("{base_path}{name}"))));
-        pairs.extend(kind(node.is_leaf).map(|(k, v)| (Cow::Borrowed(k), v)));
-        if node.is_leaf {
+        pairs.extend(kind(is_leaf).map(|(k, v)| (Cow::Borrowed(k), v)));
+        if is_leaf {
             leaves.push(J::Obj(pairs));
         } else {
             branches.push(J::Obj(pairs));

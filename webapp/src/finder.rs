@@ -222,7 +222,19 @@ impl Finder {
             let escaped: Vec<usize> = escaped_pattern_fields(pattern).collect();
             for root in &self.dirs {
                 let mut hits = Vec::new();
-                self.find_paths(root, "", &elements, false, &mut hits);
+                self.find_paths(
+                    root,
+                    "",
+                    &elements,
+                    false,
+                    &mut |parent, tail, is_dir, symlink| {
+                        hits.push(Hit {
+                            rel: python_join(parent, tail),
+                            is_dir,
+                            symlink,
+                        });
+                    },
+                );
                 let root_str = root.to_string_lossy();
                 for hit in hits {
                     if let Some(node) = hit_to_node(&root_str, &hit, &parts, &escaped)? {
@@ -240,6 +252,84 @@ impl Finder {
         }
         nodes.dedup_by(|b, a| a.path == b.path && a.is_leaf == b.is_leaf);
         Ok(nodes)
+    }
+
+    /// What the browser tree (`/metrics/find`'s treejson) needs of `find(pattern,
+    /// leaves_only)`, without building every node: per distinct name (the last component of
+    /// the path), whether its first node in path order is a leaf; plus the node counts. Broad
+    /// finds match many nodes with few names (`a.*.*`), and building and sorting every node
+    /// dominated them.
+    pub fn find_names(&self, pattern: &str, leaves_only: bool) -> Result<FoundNames, FinderError> {
+        let tagged = !pattern.starts_with("_tagged.") && pattern.contains(';');
+        if tagged || escaped_pattern_fields(pattern).next().is_some() {
+            // Rare shapes: the full nodes.
+            return Ok(FoundNames::from_nodes(&self.find(pattern, leaves_only)?));
+        }
+        let clean = pattern.replace('\\', "");
+        let parts: Vec<&str> = clean.split('.').collect();
+        let elements = parts
+            .iter()
+            .map(|p| Element::compile(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Per name, the smallest hit in (metric path, kind) order, as find() sorts; hits are
+        // looked at where the traversal reports them, without building their paths.
+        let mut first: std::collections::HashMap<String, OwnedKey, FnvBuild> =
+            std::collections::HashMap::default();
+        let mut order: Vec<String> = Vec::new();
+        let mut leaves = 0;
+        let mut any_branch = false;
+        let mut head: Option<OwnedKey> = None;
+        let mut several = false;
+        let mut sink = |parent: &str, tail: &str, is_dir: bool, _symlink: bool| {
+            if leaves_only && is_dir {
+                return;
+            }
+            let joined;
+            let (dir, file) = if tail.contains('/') || parent.ends_with('/') {
+                joined = python_join(parent, tail);
+                (dirname_slice(&joined), python_basename(&joined))
+            } else {
+                (parent, tail)
+            };
+            let Some(key) = MetricKey::new(dir, file, is_dir) else {
+                return;
+            };
+            if is_dir {
+                any_branch = true;
+            } else {
+                leaves += 1;
+            }
+            match &head {
+                None => head = Some(OwnedKey::of(&key)),
+                Some(h) => several = several || key.cmp(&h.key()).is_ne(),
+            }
+            match first.get_mut(key.stem) {
+                None => {
+                    first.insert(key.stem.to_owned(), OwnedKey::of(&key));
+                    order.push(key.stem.to_owned());
+                }
+                Some(best) => {
+                    if key.cmp(&best.key()).is_lt() {
+                        *best = OwnedKey::of(&key);
+                    }
+                }
+            }
+        };
+        for root in &self.dirs {
+            self.find_paths(root, "", &elements, false, &mut sink);
+        }
+        Ok(FoundNames {
+            names: order
+                .into_iter()
+                .map(|name| {
+                    let leaf = !first[&name].is_dir;
+                    (name, leaf)
+                })
+                .collect(),
+            several: several || first.len() > 1,
+            leaves,
+            any_branch,
+        })
     }
 
     fn find_tagged(&self, root: &Path, pattern: &str, nodes: &mut Vec<Node>) {
@@ -273,7 +363,7 @@ impl Finder {
         rel: &str,
         elements: &[Element],
         crossed: bool,
-        out: &mut Vec<Hit>,
+        out: &mut dyn FnMut(&str, &str, bool, bool),
     ) {
         let Some((first, rest)) = elements.split_first() else {
             return;
@@ -346,11 +436,7 @@ impl Finder {
                 }
             }
             for (sub, link) in subdirs {
-                out.push(Hit {
-                    rel: python_join(rel, &sub),
-                    is_dir: true,
-                    symlink: crossed || link,
-                });
+                out(rel, &sub, true, crossed || link);
             }
         }
     }
@@ -405,16 +491,167 @@ impl Finder {
     }
 }
 
-fn push_file(out: &mut Vec<Hit>, rel: &str, l: &Listing, i: usize, crossed: bool) {
+/// FNV-1a: node names are short, and SipHash's per-key setup showed in broad finds. The
+/// keys come from the storage tree, not from requests, so flooding is not a concern.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// A hit's metric path (`fs_to_metric`) in parts, for ordering hits without building it.
+#[derive(Debug, Clone, Copy)]
+struct MetricKey<'a> {
+    /// The directory part (`/`-separated; compared as if `.`-separated).
+    dir: &'a str,
+    /// Whether a `.` joins `dir` and `stem` (as fs_to_metric adds it).
+    sep: bool,
+    /// The last component.
+    stem: &'a str,
+    is_dir: bool,
+    /// Whether `dir` contains a `.` (then `/` and `.` compare equal after the mapping).
+    dir_has_dot: bool,
+}
+
+impl<'a> MetricKey<'a> {
+    /// The key of the entry `file` in `dir` (`dirname`/`basename` of its relative path);
+    /// `None` for hidden names, which find() leaves out.
+    fn new(dir: &'a str, file: &'a str, is_dir: bool) -> Option<Self> {
+        if file.starts_with('.') {
+            return None;
+        }
+        Some(MetricKey {
+            dir,
+            sep: !dir.is_empty() && !dir.ends_with('/'),
+            stem: file.find('.').map_or(file, |i| &file[..i]),
+            is_dir,
+            dir_has_dot: dir.contains('.'),
+        })
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
+        let sep: &'static [u8] = if self.sep { b"." } else { b"" };
+        self.dir
+            .bytes()
+            .map(|b| if b == b'/' { b'.' } else { b })
+            .chain(sep.iter().copied())
+            .chain(self.stem.bytes())
+    }
+
+    /// The order find() sorts nodes in: by metric path, a branch before a leaf.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let plain = self.dir.len() == other.dir.len()
+            && self.sep == other.sep
+            && !self.dir_has_dot
+            && !other.dir_has_dot;
+        let by_path = if plain {
+            // Equal-length directories without `.`: mapping `/` to `.` (adjacent bytes) keeps
+            // their order, and a difference in them decides before the stems.
+            self.dir
+                .cmp(other.dir)
+                .then_with(|| self.stem.cmp(other.stem))
+        } else {
+            self.bytes().cmp(other.bytes())
+        };
+        by_path.then((!self.is_dir).cmp(&!other.is_dir))
+    }
+}
+
+/// A [`MetricKey`] kept beyond the traversal's borrow.
+#[derive(Debug, Clone)]
+struct OwnedKey {
+    dir: String,
+    sep: bool,
+    stem: String,
+    is_dir: bool,
+    dir_has_dot: bool,
+}
+
+impl OwnedKey {
+    fn of(key: &MetricKey<'_>) -> Self {
+        OwnedKey {
+            dir: key.dir.to_owned(),
+            sep: key.sep,
+            stem: key.stem.to_owned(),
+            is_dir: key.is_dir,
+            dir_has_dot: key.dir_has_dot,
+        }
+    }
+
+    fn key(&self) -> MetricKey<'_> {
+        MetricKey {
+            dir: &self.dir,
+            sep: self.sep,
+            stem: &self.stem,
+            is_dir: self.is_dir,
+            dir_has_dot: self.dir_has_dot,
+        }
+    }
+}
+
+/// [`Finder::find_names`]'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundNames {
+    /// Each distinct name with whether its first node in path order is a leaf, unordered.
+    pub names: Vec<(String, bool)>,
+    /// Whether `find` would return more than one node.
+    pub several: bool,
+    /// How many of them are leaves (a file counts once per spelling: `a.wsp` and `a.x.wsp`,
+    /// one node for `find`, count twice here; only the failure threshold reads this).
+    pub leaves: usize,
+    /// Whether any of them is a branch.
+    pub any_branch: bool,
+}
+
+impl FoundNames {
+    /// The same from full nodes (sorted by path, as `find` returns them).
+    pub fn from_nodes(nodes: &[Node]) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut names = Vec::new();
+        for node in nodes {
+            if seen.insert(node.name()) {
+                names.push((node.name().to_owned(), node.is_leaf));
+            }
+        }
+        FoundNames {
+            names,
+            several: nodes.len() > 1,
+            leaves: nodes.iter().filter(|n| n.is_leaf).count(),
+            any_branch: nodes.iter().any(|n| !n.is_leaf),
+        }
+    }
+}
+
+/// Reports a matching file (a regular file, links followed) to `out`.
+fn push_file(
+    out: &mut dyn FnMut(&str, &str, bool, bool),
+    rel: &str,
+    l: &Listing,
+    i: usize,
+    crossed: bool,
+) {
     let flags = l.files.flags(i);
     if flags & IS_FILE == 0 {
         return;
     }
-    out.push(Hit {
-        rel: python_join(rel, l.files.name(i)),
-        is_dir: false,
-        symlink: crossed || flags & SYMLINK != 0,
-    });
+    out(rel, l.files.name(i), false, crossed || flags & SYMLINK != 0);
 }
 
 /// Turns a hit into a node as `StandardFinder.find_nodes` does; `None` for hidden names.
@@ -498,7 +735,11 @@ fn python_join(a: &str, b: &str) -> String {
 
 /// `os.path.basename`.
 fn python_basename(p: &str) -> &str {
-    p.rfind('/').map_or(p, |i| &p[i + 1..])
+    // A byte search: `/` is ASCII, so the index is a character boundary.
+    p.as_bytes()
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(p, |i| &p[i + 1..])
 }
 
 /// `os.path.dirname`.
@@ -508,7 +749,11 @@ fn python_dirname(p: &str) -> String {
 
 /// `os.path.dirname` as a prefix of `p`.
 fn dirname_slice(p: &str) -> &str {
-    let head = p.rfind('/').map_or("", |i| &p[..=i]);
+    let head = p
+        .as_bytes()
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or("", |i| &p[..=i]);
     if !head.is_empty() && head.bytes().any(|b| b != b'/') {
         head.trim_end_matches('/')
     } else {

@@ -227,3 +227,70 @@ fn braces_match_python_expand_braces() {
         })
         .unwrap();
 }
+
+/// `find_names` (the browser tree's shortcut) agrees with the names of `find`'s nodes, for
+/// trees where names repeat as leaves and branches, differ only after a dot, hide, and come
+/// from two roots.
+#[test]
+fn find_names_agrees_with_find() {
+    use webapp::finder::FoundNames;
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for (root, files) in [
+        (
+            a.path(),
+            &[
+                "h1/x.wsp",
+                "h1/y.wsp",
+                "h1/z/q.wsp",
+                "h2/x/q.wsp",
+                "h2/y.wsp",
+                "h2/.hid.wsp",
+                "h2/w.old.wsp",
+                "h2/w.wsp",
+                "h-3/x.wsp",
+                "h.4/v.wsp",
+                "x.wsp",
+                "x/y.wsp",
+            ][..],
+        ),
+        (
+            b.path(),
+            &["h1/x.wsp", "h1/x/k.wsp", "h5/y.wsp", "z.wsp"][..],
+        ),
+    ] {
+        for f in files {
+            wsp(&root.join(f), 10);
+        }
+    }
+    let finder = Finder::new(vec![a.path().to_path_buf(), b.path().to_path_buf()]);
+    for pattern in [
+        "*",
+        "*.*",
+        "*.*.*",
+        "h*.x",
+        "h1.*",
+        "h2.*",
+        "h?.{x,y}",
+        "**",
+        "x",
+        "x.*",
+        "nothing.*",
+        "h[12].*",
+        "*.w",
+        "h1.x.k",
+    ] {
+        for leaves_only in [false, true] {
+            let mut from_find = FoundNames::from_nodes(&finder.find(pattern, leaves_only).unwrap());
+            let mut names = finder.find_names(pattern, leaves_only).unwrap();
+            from_find.names.sort();
+            names.names.sort();
+            assert_eq!(names.names, from_find.names, "{pattern} {leaves_only}");
+            assert_eq!(names.several, from_find.several, "{pattern} {leaves_only}");
+            assert_eq!(
+                names.any_branch, from_find.any_branch,
+                "{pattern} {leaves_only}"
+            );
+        }
+    }
+}

@@ -60,6 +60,10 @@ pub struct Glob {
     prefix: String,
     /// The whole pattern when it is only literal characters.
     literal: Option<String>,
+    /// When the pattern is literal text and stars only (the common `*`, and `*.*` the finder
+    /// matches file names with), the literal runs between the stars: matched with substring
+    /// searches instead of character by character.
+    star_segments: Option<Vec<String>>,
 }
 
 impl Glob {
@@ -73,11 +77,26 @@ impl Glob {
                 _ => None,
             })
             .collect();
-        let literal = (prefix.chars().count() == tokens.len()).then(|| prefix.clone());
+        let prefix_len = prefix.chars().count();
+        let literal = (prefix_len == tokens.len()).then(|| prefix.clone());
+        let literal_and_stars = tokens
+            .iter()
+            .all(|t| matches!(t, Token::Lit(_) | Token::Star));
+        let star_segments = (literal.is_none() && literal_and_stars).then(|| {
+            let mut segments = vec![String::new()];
+            for t in &tokens {
+                match t {
+                    Token::Lit(c) => segments.last_mut().expect("one segment").push(*c),
+                    _ => segments.push(String::new()),
+                }
+            }
+            segments
+        });
         Self {
             tokens,
             prefix,
             literal,
+            star_segments,
         }
     }
 
@@ -86,8 +105,11 @@ impl Glob {
         if let Some(lit) = &self.literal {
             return lit == name;
         }
-        if !name.starts_with(self.prefix.as_str()) {
+        if !self.prefix.is_empty() && !name.starts_with(self.prefix.as_str()) {
             return false;
+        }
+        if let Some(segments) = &self.star_segments {
+            return match_star_segments(segments, name);
         }
         match_tokens(&self.tokens, name)
     }
@@ -102,6 +124,37 @@ impl Glob {
     pub fn as_literal(&self) -> Option<&str> {
         self.literal.as_deref()
     }
+}
+
+/// `first*mid*...*last` (at least one star): the ends must match where they are, and each
+/// middle run is taken at its leftmost place after the previous one (with only literal runs
+/// between stars, the leftmost choice never loses a match).
+fn match_star_segments(segments: &[String], name: &str) -> bool {
+    let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
+        return false;
+    };
+    // (Empty ends are skipped: even an empty comparison calls memcmp, which dominated finds
+    // over many names.)
+    if name.len() < first.len() + last.len()
+        || (!first.is_empty() && !name.starts_with(first.as_str()))
+        || (!last.is_empty() && !name.ends_with(last.as_str()))
+    {
+        return false;
+    }
+    let end = name.len() - last.len();
+    let mut pos = first.len();
+    for mid in &segments[1..segments.len() - 1] {
+        let found = match mid.as_bytes() {
+            // One character (the `.` of `*.*`): a byte search, not a substring searcher.
+            [b] if b.is_ascii() => name.as_bytes()[pos..end].iter().position(|c| c == b),
+            _ => name[pos..end].find(mid.as_str()),
+        };
+        match found {
+            Some(i) => pos += i + mid.len(),
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The classic wildcard match: advance on single-character tokens, remember the last `*` and
