@@ -126,7 +126,8 @@ def start_daemon(kind, a, conf_dir, storage, ports):
     conf = os.path.join(conf_dir, "carbon.conf")
     if kind == "ours":
         addr_file = os.path.join(storage, "addrs")
-        cmd = [a.ours, "--config", conf, "--listener-addr-file", addr_file, "--free-ports"]
+        # --nodaemon: the log (with the shutdown counts read below) on stdout, not in LOG_DIR.
+        cmd = [a.ours, "--config", conf, "--listener-addr-file", addr_file, "--free-ports", "--nodaemon"]
         env["RUST_LOG"] = "warn,carbon::daemon=info"
         env["GRAPHITE_ROOT"] = storage
     else:

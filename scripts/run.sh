@@ -19,7 +19,8 @@ export GRAPHITE_ROOT=$root
 export GRAPHITE_CONF_DIR=$root/conf
 export GRAPHITE_STORAGE_DIR=$root/storage
 
-target/release/carbon-cache --config conf/carbon.conf "$@" &
+# --nodaemon: carbon-cache's log in this terminal (without it, in storage/log/carbon-cache/).
+target/release/carbon-cache --config conf/carbon.conf --nodaemon "$@" &
 carbon_pid=$!
 target/release/graphite-web --config conf/graphite-web.conf --bind 0.0.0.0:8080 &
 web_pid=$!

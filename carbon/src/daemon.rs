@@ -285,6 +285,10 @@ pub async fn run(
         info!(listener = name, %addr, "listening");
     }
     let mut servers = Vec::new();
+    let conn_log = ConnectionLog {
+        success: settings.log_listener_conn_success,
+        lost: settings.log_listener_conn_lost,
+    };
     // The plaintext and pickle receivers differ only in their connection handler.
     let receivers = [
         (listeners.line, "line", ReceiverHandler::Lines),
@@ -302,12 +306,14 @@ pub async fn run(
             move |stream, peer| {
                 let (r2, s2) = (Arc::clone(&r), s.clone());
                 counted(&r.stats, async move {
-                    match handler {
+                    conn_log.established(handler, peer);
+                    let error = match handler {
                         ReceiverHandler::Lines => handle_lines(stream, peer, r2, limits, s2).await,
                         ReceiverHandler::Pickles => {
                             handle_pickles(stream, peer, r2, limits, s2).await
                         }
-                    }
+                    };
+                    conn_log.closed(handler, peer, error);
                 })
             },
         )));
@@ -339,7 +345,14 @@ pub async fn run(
             None,
             shutdown.clone(),
             tracker.clone(),
-            move |stream, peer| handle_queries(stream, peer, Arc::clone(&query), s.clone()),
+            move |stream, peer| {
+                let (q, s) = (Arc::clone(&query), s.clone());
+                async move {
+                    info!(target: "query", "{peer} connected");
+                    handle_queries(stream, peer, q, s).await;
+                    info!(target: "query", "{peer} disconnected");
+                }
+            },
         )));
     }
     let reloader = tokio::spawn(reload_loop(files, schemas, lists, reload, shutdown.clone()));
@@ -414,6 +427,47 @@ const TAGDB_SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 enum ReceiverHandler {
     Lines,
     Pickles,
+}
+
+impl ReceiverHandler {
+    /// The reference's protocol class, which its connection log lines name.
+    fn class_name(self) -> &'static str {
+        match self {
+            ReceiverHandler::Lines => "MetricLineReceiver",
+            ReceiverHandler::Pickles => "MetricPickleReceiver",
+        }
+    }
+}
+
+/// The receivers' connection lines in listener.log.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLog {
+    /// LOG_LISTENER_CONN_SUCCESS: connections established and closed cleanly.
+    success: bool,
+    /// LOG_LISTENER_CONN_LOST: connections ended by an error.
+    lost: bool,
+}
+
+impl ConnectionLog {
+    fn established(self, handler: ReceiverHandler, peer: SocketAddr) {
+        if self.success {
+            let class = handler.class_name();
+            info!(target: "listener", "{class} connection with {peer} established");
+        }
+    }
+
+    fn closed(self, handler: ReceiverHandler, peer: SocketAddr, error: Option<std::io::Error>) {
+        let class = handler.class_name();
+        match error {
+            None if self.success => {
+                info!(target: "listener", "{class} connection with {peer} closed cleanly");
+            }
+            Some(e) if self.lost => {
+                info!(target: "listener", "{class} connection with {peer} lost: {e}");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `connection`, counted in `activeConnections` while it runs.

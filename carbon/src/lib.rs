@@ -18,6 +18,8 @@
 //! - [`instrumentation`]: the daemon's own metrics (`carbon.agents.<host>-<instance>.*`).
 //! - [`stats`]: counters and the log rate limit.
 //! - [`tagdb`]: registration of new and updated series with the webapp's tag API (TagDB).
+//! - [`log`]: the log files of LOG_DIR (or standard output), one per log type, rotated daily.
+//! - [`privileges`]: the USER setting (root gives up its rights after binding).
 //!
 //! Names are normalised and mapped to files by the `graphite-tags` crate, configuration comes
 //! from `carbon-conf`, wire formats from `carbon-proto`, and files are written with `whisper`.
@@ -28,6 +30,8 @@ pub mod carbonlink;
 pub mod daemon;
 pub mod instrumentation;
 pub mod listener;
+pub mod log;
+pub mod privileges;
 pub mod ratelimit;
 pub mod receiver;
 pub mod stats;

@@ -156,19 +156,20 @@ async fn read_with_timeout<R: AsyncRead + Unpin>(
 /// How a receiver connection reads: flow control first, the idle timeout, and the drain after
 /// shutdown.
 struct Reads {
-    peer: SocketAddr,
     idle_timeout: Option<Duration>,
     shutdown: CancellationToken,
     drain_deadline: Option<tokio::time::Instant>,
+    /// The read error that ended the connection, if one did.
+    error: Option<std::io::Error>,
 }
 
 impl Reads {
-    fn new(peer: SocketAddr, limits: ConnectionLimits, shutdown: CancellationToken) -> Self {
+    fn new(limits: ConnectionLimits, shutdown: CancellationToken) -> Self {
         Reads {
-            peer,
             idle_timeout: limits.idle_timeout,
             shutdown,
             drain_deadline: None,
+            error: None,
         }
     }
 
@@ -192,24 +193,25 @@ impl Reads {
         {
             Ok(n) => n > 0,
             Err(e) => {
-                debug!(peer = %self.peer, error = %e, "read failed");
+                self.error = Some(e);
                 false
             }
         }
     }
 }
 
-/// Serves one plaintext connection (`metric value timestamp\n` lines).
+/// Serves one plaintext connection (`metric value timestamp\n` lines). Returns the read error
+/// that ended it, `None` when it ended cleanly (end of stream, idle, drained).
 pub async fn handle_lines(
     mut stream: TcpStream,
     peer: SocketAddr,
     receiver: Arc<Receiver>,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
-) {
+) -> Option<std::io::Error> {
     let mut codec = LineCodec::new(limits.max_line_len_bytes);
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut reads = Reads::new(peer, limits, shutdown);
+    let mut reads = Reads::new(limits, shutdown);
     loop {
         // Every complete line read so far goes to the cache as one batch, borrowed from `buf`.
         let mut start = 0;
@@ -224,7 +226,9 @@ pub async fn handle_lines(
                     }
                 }
                 Ok(None) => break,
-                Err(e) => invalid(&receiver, peer, "line", &e.to_string()),
+                Err(e) => invalid(&receiver, || {
+                    format!("invalid line received from client {peer}, ignoring: {e}")
+                }),
             }
         }
         if !batch.is_empty() {
@@ -236,6 +240,7 @@ pub async fn handle_lines(
         }
     }
     // A last line without its newline is discarded, as Twisted does.
+    reads.error
 }
 
 async fn accept_line(receiver: &Receiver, line: &[u8], peer: SocketAddr) {
@@ -245,48 +250,72 @@ async fn accept_line(receiver: &Receiver, line: &[u8], peer: SocketAddr) {
     }
 }
 
+/// The reference's line: `invalid line received from client <peer>, ignoring [<line>]` (the
+/// line stripped, escaped, cut at 400 characters), and here the reason too.
 fn invalid_line(receiver: &Receiver, peer: SocketAddr, line: &[u8], e: &LineError) {
-    let shown: String = String::from_utf8_lossy(line).chars().take(400).collect();
-    invalid(receiver, peer, "line", &format!("{e}: {shown:?}"));
+    invalid(receiver, || {
+        let text = String::from_utf8_lossy(line);
+        let mut shown: String = text.trim().chars().take(400).collect();
+        if text.chars().nth(400).is_some() {
+            shown.push_str("...");
+        }
+        let shown = shown.escape_debug();
+        format!("invalid line received from client {peer}, ignoring [{shown}] ({e})")
+    });
 }
 
-fn invalid(receiver: &Receiver, peer: SocketAddr, what: &str, detail: &str) {
+/// Counts bad input and logs `message` to listener.log, rate-limited (the reference logs every
+/// one).
+fn invalid(receiver: &Receiver, message: impl FnOnce() -> String) {
     Stats::add(&receiver.stats.invalid_input, 1);
     if let Some(held) = receiver.log_limit.allow() {
-        warn!(%peer, held_back = held, "invalid {what} received, ignoring: {detail}");
+        let message = message();
+        if held > 0 {
+            warn!(target: "listener", "{message} ({held} more bad inputs not logged)");
+        } else {
+            warn!(target: "listener", "{message}");
+        }
     }
 }
 
 /// Serves one pickle connection (length-prefixed pickled lists of `(metric, (ts, value))`).
+/// Returns the read error that ended it, as [`handle_lines`].
 pub async fn handle_pickles(
     mut stream: TcpStream,
     peer: SocketAddr,
     receiver: Arc<Receiver>,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
-) {
+) -> Option<std::io::Error> {
     let mut codec = LengthPrefixedCodec::new(limits.max_frame_len_bytes);
     let pickle_limits = Limits::for_frame_len(limits.max_frame_len_bytes);
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut reads = Reads::new(peer, limits, shutdown);
+    let mut reads = Reads::new(limits, shutdown);
     loop {
         loop {
             match codec.decode(&mut buf) {
                 Ok(Some(frame)) => accept_pickle(&receiver, &frame, pickle_limits, peer).await,
                 Ok(None) => break,
-                Err(FrameError::FrameTooLong { len, max }) => invalid(
+                Err(FrameError::FrameTooLong { len, max }) => invalid_pickle(
                     &receiver,
                     peer,
-                    "pickle",
                     &format!("frame of {len} bytes exceeds the limit of {max}; skipped"),
                 ),
-                Err(e) => invalid(&receiver, peer, "pickle", &e.to_string()),
+                Err(e) => invalid_pickle(&receiver, peer, &e),
             }
         }
         if !reads.read_next(&mut stream, &mut buf, &receiver).await {
             break;
         }
     }
+    reads.error
+}
+
+/// The reference's `invalid pickle received from <peer>, error: "<error>", ignoring`.
+fn invalid_pickle(receiver: &Receiver, peer: SocketAddr, error: &dyn std::fmt::Display) {
+    invalid(receiver, || {
+        format!("invalid pickle received from {peer}, error: \"{error}\", ignoring")
+    });
 }
 
 async fn accept_pickle(receiver: &Receiver, frame: &[u8], limits: Limits, peer: SocketAddr) {
@@ -301,14 +330,16 @@ async fn accept_pickle(receiver: &Receiver, frame: &[u8], limits: Limits, peer: 
     }
     let value = match pickle::decode_with_limits(frame, limits) {
         Ok(v) => v,
-        Err(e) => return invalid(receiver, peer, "pickle", &e.to_string()),
+        Err(e) => return invalid_pickle(receiver, peer, &e),
     };
     let (points, element_errors) = match pickle::datapoints(&value) {
         Ok(r) => r,
-        Err(e) => return invalid(receiver, peer, "pickle", &e.to_string()),
+        Err(e) => return invalid_pickle(receiver, peer, &e),
     };
     for e in element_errors {
-        invalid(receiver, peer, "pickle element", &e.to_string());
+        invalid(receiver, || {
+            format!("Error decoding pickle from {peer}: {e}")
+        });
     }
     receiver
         .accept_many(
@@ -336,7 +367,9 @@ pub async fn serve_udp(socket: UdpSocket, receiver: Arc<Receiver>, shutdown: Can
         let datagram = &buf[..len];
         // The reference decodes the whole datagram first and drops all of it when it is not UTF-8.
         if std::str::from_utf8(datagram).is_err() {
-            invalid(&receiver, peer, "datagram", "not UTF-8");
+            invalid(&receiver, || {
+                format!("invalid datagram received from {peer}, ignoring: not UTF-8")
+            });
             continue;
         }
         for line in split_datagram(datagram) {
@@ -377,7 +410,12 @@ mod tests {
             None,
             shutdown.clone(),
             tracker.clone(),
-            move |stream, peer| handle_lines(stream, peer, Arc::clone(&r), limits(), s.clone()),
+            move |stream, peer| {
+                let (r, s) = (Arc::clone(&r), s.clone());
+                async move {
+                    handle_lines(stream, peer, r, limits(), s).await;
+                }
+            },
         ));
         let mut client = TcpStream::connect(addr).await.unwrap();
         client.write_all(&input).await.unwrap();

@@ -13,12 +13,14 @@
 //! and wait in the bounded queues.
 
 use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
+use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
 
 /// What the queues are configured with.
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +149,9 @@ pub struct SenderConfig {
     pub min_backoff: Duration,
     /// Longest wait between retries.
     pub max_backoff: Duration,
+    /// For an https GRAPHITE_URL: a PEM bundle of the certificates to trust instead of the
+    /// Mozilla roots built in (the reference's urllib3 honours SSL_CERT_FILE the same way).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SenderConfig {
@@ -160,6 +165,9 @@ impl SenderConfig {
             pause: Duration::from_millis(200),
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            ca_file: std::env::var_os("SSL_CERT_FILE")
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -221,9 +229,43 @@ impl TagSender {
     }
 }
 
+/// The TLS settings of an https GRAPHITE_URL: the roots of `ca_file` when given and readable,
+/// else the Mozilla roots.
+fn tls_config(ca_file: Option<&Path>) -> TlsConfig {
+    let builder = TlsConfig::builder();
+    let Some(path) = ca_file else {
+        return builder.build();
+    };
+    let certs: Result<Vec<Certificate<'static>>, String> = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| {
+            parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(c)) => Some(Ok(c)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                })
+                .collect()
+        });
+    match certs {
+        Ok(certs) if !certs.is_empty() => builder
+            .root_certs(RootCerts::new_with_certs(&certs))
+            .build(),
+        Ok(_) => {
+            warn!(target: "tagdb", path = %path.display(), "no certificate in SSL_CERT_FILE; using the built-in roots");
+            builder.build()
+        }
+        Err(e) => {
+            warn!(target: "tagdb", path = %path.display(), error = %e, "cannot read SSL_CERT_FILE; using the built-in roots");
+            builder.build()
+        }
+    }
+}
+
 fn run(queue: &TagQueue, config: &SenderConfig, stop: &Stop) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .tls_config(tls_config(config.ca_file.as_deref()))
         .build()
         .into();
     let url = config.endpoint();
@@ -459,6 +501,23 @@ mod tests {
             pause: Duration::from_millis(20),
             min_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(200),
+            ca_file: None,
+        }
+    }
+
+    #[test]
+    fn tls_roots_come_from_the_ca_file_or_the_built_in_list() {
+        assert!(matches!(tls_config(None).root_certs(), RootCerts::WebPki));
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        assert!(matches!(
+            tls_config(Some(&missing)).root_certs(),
+            RootCerts::WebPki
+        ));
+        let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/tls/ca.pem");
+        match tls_config(Some(&ca)).root_certs() {
+            RootCerts::Specific(certs) => assert_eq!(certs.len(), 1),
+            other => panic!("{other:?}"),
         }
     }
 

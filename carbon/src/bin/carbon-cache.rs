@@ -1,6 +1,7 @@
 //! `carbon-cache`: reads carbon.conf, binds the listeners, and runs until SIGTERM or SIGINT,
-//! then flushes the cache to disk. Runs in the foreground (for systemd); `stop` and `status`
-//! act on the pidfile of a running instance.
+//! then flushes the cache to disk. Runs in the foreground (for systemd) and logs to LOG_DIR, or
+//! to standard output with --nodaemon or --debug; started as root with USER set, it becomes
+//! USER once bound. `stop` and `status` act on the pidfile of a running instance.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,12 +10,17 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use carbon::daemon::{self, ConfigFiles, Listeners};
+use carbon::log::{CarbonLog, Output};
+use carbon::privileges::{self, Plan};
 use carbon_conf::{CacheSettings, LoadOptions, PathDefaults};
 use clap::{Parser, ValueEnum};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Action {
@@ -31,7 +37,7 @@ enum Action {
     name = "carbon-cache",
     version,
     about = "Graphite's carbon-cache: receives metrics (plaintext, pickle), caches them, writes whisper files and answers cache queries.",
-    after_help = "Environment:\n  GRAPHITE_ROOT         Root of the installation (default: the parent of the directory holding\n                        this program when that directory is named bin, else the current directory)\n  GRAPHITE_CONF_DIR     Configuration directory (default: GRAPHITE_ROOT/conf)\n  GRAPHITE_STORAGE_DIR  Storage directory (default: GRAPHITE_ROOT/storage; carbon.conf may override it)\n  RUST_LOG              Log filter (default: info)"
+    after_help = "Environment:\n  GRAPHITE_ROOT         Root of the installation (default: the parent of the directory holding\n                        this program when that directory is named bin, else the current directory)\n  GRAPHITE_CONF_DIR     Configuration directory (default: GRAPHITE_ROOT/conf)\n  GRAPHITE_STORAGE_DIR  Storage directory (default: GRAPHITE_ROOT/storage; carbon.conf may override it)\n  RUST_LOG              Log filter (default: info; --debug adds carbon's debug messages)\n  SSL_CERT_FILE         PEM certificates to trust for an https GRAPHITE_URL (default: the\n                        built-in Mozilla roots)"
 )]
 struct Args {
     /// What to do.
@@ -47,7 +53,8 @@ struct Args {
     /// PID file (default: PID_DIR/carbon-cache-<instance>.pid).
     #[arg(long)]
     pidfile: Option<PathBuf>,
-    /// Log directory (accepted for compatibility; logs go to standard error).
+    /// Log directory (default: LOG_DIR/carbon-cache-<instance>), where console.log and one
+    /// file per log type (creates.log, updates.log, listener.log, query.log...) are written.
     #[arg(long)]
     logdir: Option<PathBuf>,
     /// Whitelist file (default: CONF_DIR/whitelist.conf), used with USE_WHITELIST.
@@ -64,11 +71,12 @@ struct Args {
     /// (for tests, with --listener-addr-file).
     #[arg(long)]
     free_ports: bool,
-    /// Accepted for compatibility with carbon's scripts: the daemon always runs in the
-    /// foreground and logs to standard error.
+    /// Log to standard output, debug messages included, instead of LOG_DIR (the daemon always
+    /// runs in the foreground).
     #[arg(long)]
     debug: bool,
-    /// Accepted for compatibility (always in the foreground).
+    /// Log to standard output instead of LOG_DIR, each line tagged with its log type (the
+    /// daemon always runs in the foreground).
     #[arg(long)]
     nodaemon: bool,
 }
@@ -88,7 +96,8 @@ fn graphite_root() -> PathBuf {
     }
 }
 
-fn load(args: &Args) -> anyhow::Result<CacheSettings> {
+/// The settings, and the warnings to log once logging is set up.
+fn load(args: &Args) -> anyhow::Result<(CacheSettings, Vec<String>)> {
     let defaults = PathDefaults {
         graphite_root: graphite_root(),
         conf_dir: std::env::var_os("GRAPHITE_CONF_DIR").map(PathBuf::from),
@@ -100,12 +109,58 @@ fn load(args: &Args) -> anyhow::Result<CacheSettings> {
         pidfile: args.pidfile.clone(),
         logdir: args.logdir.clone(),
     };
-    let (settings, warnings) =
-        CacheSettings::load(&options, &defaults).context("cannot read the configuration")?;
-    for w in warnings {
-        warn!("{w}");
+    CacheSettings::load(&options, &defaults).context("cannot read the configuration")
+}
+
+/// Creates `dir` and its missing parents, handing each one created to USER.
+fn create_dirs(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    let mut d = Some(dir);
+    while let Some(p) = d.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        missing.push(p.to_path_buf());
+        d = p.parent();
     }
-    Ok(settings)
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for p in missing.iter().rev() {
+        plan.hand_over(p)?;
+    }
+    Ok(())
+}
+
+/// Sends the log to LOG_DIR, or to standard output with --debug or --nodaemon, as the
+/// reference does.
+fn init_logging(args: &Args, settings: &CacheSettings, plan: &Plan) -> anyhow::Result<()> {
+    let output = if args.debug || args.nodaemon {
+        Output::Stdout
+    } else {
+        create_dirs(&settings.log_dir, plan)?;
+        Output::Dir {
+            dir: settings.log_dir.clone(),
+            rotation: settings.enable_logrotation,
+        }
+    };
+    let log = CarbonLog::open(&output)
+        .with_context(|| format!("cannot open the logs in {}", settings.log_dir.display()))?;
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if args.debug {
+        // carbon's debug messages, whatever RUST_LOG says (the reference's setDebugEnabled).
+        for target in ["carbon", "carbon_cache", "listener", "query", "tagdb"] {
+            filter = filter.add_directive(format!("{target}=debug").parse()?);
+        }
+    }
+    tracing_subscriber::registry().with(filter).with(log).init();
+    Ok(())
+}
+
+/// Logging for `stop` and `status`, which write no log files: warnings to standard error.
+fn init_stderr_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 fn read_pid(pidfile: &Path) -> Option<u32> {
@@ -187,7 +242,7 @@ impl Drop for PidFile {
     }
 }
 
-async fn serve(args: Args, settings: CacheSettings) -> anyhow::Result<()> {
+async fn serve(args: Args, settings: CacheSettings, plan: Plan) -> anyhow::Result<()> {
     let mut files = ConfigFiles::in_conf_dir(&settings.conf_dir);
     if let Some(w) = &args.whitelist {
         files.whitelist = w.clone();
@@ -201,8 +256,7 @@ async fn serve(args: Args, settings: CacheSettings) -> anyhow::Result<()> {
             files.storage_schemas.display()
         );
     }
-    std::fs::create_dir_all(&settings.local_data_dir)
-        .with_context(|| format!("cannot create {}", settings.local_data_dir.display()))?;
+    create_dirs(&settings.local_data_dir, &plan)?;
     let _pidfile = PidFile::create(&settings.pidfile)?;
     let listeners = Listeners::bind(&settings, args.free_ports).await?;
     if let Some(path) = &args.listener_addr_file {
@@ -212,6 +266,12 @@ async fn serve(args: Args, settings: CacheSettings) -> anyhow::Result<()> {
             .map(|(name, addr)| format!("{name} {addr}\n"))
             .collect();
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    // Bound, and the pid and log files open: give up root (the pidfile then outlives the
+    // daemon when USER cannot delete it, as with the reference).
+    plan.apply()?;
+    if let Plan::Switch { user, uid, gid } = &plan {
+        info!("dropped privileges to {user} (uid {uid}, gid {gid})");
     }
     let shutdown = CancellationToken::new();
     let reload = Arc::new(Notify::new());
@@ -237,30 +297,39 @@ fn spawn_signal_handler(shutdown: CancellationToken, reload: Arc<Notify>) -> any
     Ok(())
 }
 
+fn start(args: Args, settings: CacheSettings, warnings: Vec<String>) -> anyhow::Result<()> {
+    // Refused before anything is written or bound.
+    let plan = privileges::plan(&settings.user, privileges::current_uid())?;
+    // The reference's one line on the terminal, whatever the log output.
+    println!("Starting carbon-cache (instance {})", args.instance);
+    init_logging(&args, &settings, &plan)?;
+    for w in warnings {
+        warn!("{w}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args, settings, plan))
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let args = Args::parse();
-    let result = load(&args).and_then(|settings| match args.action {
-        Action::Start => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(serve(args, settings))?;
-            Ok(ExitCode::SUCCESS)
+    let result = load(&args).and_then(|(settings, warnings)| match args.action {
+        Action::Start => start(args, settings, warnings).map(|()| ExitCode::SUCCESS),
+        action => {
+            init_stderr_logging();
+            for w in warnings {
+                warn!("{w}");
+            }
+            stop_or_status(action, &settings, &args.instance)
         }
-        action => stop_or_status(action, &settings, &args.instance),
     });
     match result {
         Ok(code) => code,
         Err(e) => {
+            // In the log when it is set up, and on standard error in any case.
+            error!("{e:#}");
             eprintln!("Error: {e:#}");
             ExitCode::FAILURE
         }

@@ -16,6 +16,10 @@ Modes:
                        of the answer otherwise, or "error <text>" when the client raises.
   check-whisper DIR    whisper.info and whisper.fetch on every .wsp under DIR; prints
                        "ok N" or one "bad PATH ERROR" line per unreadable file.
+  tagdb-https CERT KEY a stand-in for graphite-web's tag API over TLS (Python's ssl, the
+                       certificate CERT and key KEY) on 127.0.0.1: prints "port N", then
+                       "path P" for each path posted to /tags/tagMultiSeries; runs until
+                       stdin closes.
 """
 import os
 import pickle
@@ -176,6 +180,37 @@ def check_whisper(root):
     print('ok %d' % count)
 
 
+def tagdb_https(cert, key):
+    import http.server
+    import ssl
+    import threading
+    import urllib.parse
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get('Content-Length', 0))).decode()
+            if self.path.rstrip('/') == '/tags/tagMultiSeries':
+                for name, value in urllib.parse.parse_qsl(body):
+                    if name == 'path':
+                        print('path %s' % value, flush=True)
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'[]')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print('port %d' % server.server_address[1], flush=True)
+    sys.stdin.read()
+
+
 def main():
     mode = sys.argv[1]
     if mode == 'pickle':
@@ -184,6 +219,8 @@ def main():
         carbonlink(sys.argv[2], sys.argv[3])
     elif mode == 'check-whisper':
         check_whisper(sys.argv[2])
+    elif mode == 'tagdb-https':
+        tagdb_https(sys.argv[2], sys.argv[3])
     else:
         raise SystemExit('unknown mode %r' % mode)
 

@@ -63,6 +63,17 @@ pub(crate) struct Setup {
     pub(crate) schemas: String,
     /// storage-aggregation.conf, if any.
     pub(crate) aggregation: Option<String>,
+    /// Other files of the configuration directory (whitelist.conf...): `(name, text)`.
+    pub(crate) files: Vec<(String, String)>,
+    /// Logs in LOG_DIR as a daemon (no `--nodaemon`); otherwise the standard output, where
+    /// `--nodaemon` sends them, is [`Daemon::log`].
+    pub(crate) log_to_dir: bool,
+    /// Environment variables of the daemon.
+    pub(crate) env: Vec<(String, String)>,
+    /// Makes the temp dir readable by every user (for a daemon that switches to USER).
+    pub(crate) world_readable: bool,
+    /// More command-line arguments.
+    pub(crate) args: Vec<String>,
 }
 
 impl Default for Setup {
@@ -71,6 +82,11 @@ impl Default for Setup {
             conf: Vec::new(),
             schemas: ONE_SECOND_FOR_AN_HOUR.to_owned(),
             aggregation: None,
+            files: Vec::new(),
+            log_to_dir: false,
+            env: Vec::new(),
+            world_readable: false,
+            args: Vec::new(),
         }
     }
 }
@@ -92,6 +108,18 @@ impl Setup {
     /// Writes storage-aggregation.conf.
     pub(crate) fn aggregation(mut self, text: &str) -> Self {
         self.aggregation = Some(text.to_owned());
+        self
+    }
+
+    /// Writes another file into the configuration directory.
+    pub(crate) fn file(mut self, name: &str, text: &str) -> Self {
+        self.files.push((name.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// Sets an environment variable of the daemon.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
         self
     }
 }
@@ -116,6 +144,11 @@ impl Daemon {
             .tempdir()
             .expect("temp dir");
         let root = dir.path();
+        if setup.world_readable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod the temp dir");
+        }
         let storage = root.join("storage");
         let mut conf: Vec<(String, String)> = [
             ("STORAGE_DIR", storage.to_str().expect("utf-8 temp dir")),
@@ -154,9 +187,14 @@ impl Daemon {
             std::fs::write(root.join("storage-aggregation.conf"), agg)
                 .expect("write storage-aggregation.conf");
         }
+        for (name, text) in &setup.files {
+            std::fs::write(root.join(name), text).expect("write a configuration file");
+        }
         let addr_file = root.join("listeners");
         let log = root.join("daemon.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_carbon-cache"))
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_carbon-cache"));
+        command
             .arg("--config")
             .arg(root.join("carbon.conf"))
             .args(["--instance", "a", "--free-ports"])
@@ -167,11 +205,15 @@ impl Daemon {
             .env_remove("GRAPHITE_CONF_DIR")
             .env_remove("GRAPHITE_STORAGE_DIR")
             .env("RUST_LOG", "info")
+            .envs(setup.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start carbon-cache");
+            .stdout(log_file.try_clone().expect("log file"))
+            .stderr(log_file);
+        if !setup.log_to_dir {
+            command.arg("--nodaemon");
+        }
+        command.args(&setup.args);
+        let child = command.spawn().expect("start carbon-cache");
         let mut daemon = Daemon {
             child,
             addrs: HashMap::new(),
@@ -224,9 +266,20 @@ impl Daemon {
         self.dir.path()
     }
 
-    /// What the daemon logged so far.
+    /// What the daemon wrote to its standard output and error so far (its log, unless
+    /// [`Setup::log_to_dir`]).
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// LOG_DIR of instance a (the default: STORAGE_DIR/log/carbon-cache/carbon-cache-a).
+    pub(crate) fn log_dir(&self) -> PathBuf {
+        self.root().join("storage/log/carbon-cache/carbon-cache-a")
     }
 
     /// The whisper file of a (normalised) metric name.

@@ -13,6 +13,7 @@
 //!   with carbon's own retention syntax ([`parse_retention_def`]) and Python-syntax
 //!   patterns ([`PyRegex`]).
 //! - [`RegexList`] reads whitelist/blacklist files; [`FileWatch`] notices a newer mtime.
+//! - [`RewriteRules`] reads rewrite-rules.conf (carbon-aggregator's; carbon-cache has none).
 //!
 //! Where we differ from the reference (it crashes or would write unusable files), see the
 //! "carbon configuration" section of `docs/compatibility.md`.
@@ -25,6 +26,7 @@ pub mod ini;
 mod lists;
 mod pattern;
 mod reload;
+mod rewrite;
 mod schemas;
 mod settings;
 
@@ -35,6 +37,7 @@ pub use error::{Error, Result};
 pub use lists::RegexList;
 pub use pattern::PyRegex;
 pub use reload::FileWatch;
+pub use rewrite::{RewriteRule, RewriteRules};
 pub use schemas::{
     parse_retention_def, AggregationSchema, AggregationSchemas, StorageSchema, StorageSchemas,
 };

@@ -39,6 +39,11 @@ impl PyRegex {
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
     }
+
+    /// The compiled translation.
+    pub(crate) fn regex(&self) -> &regex::Regex {
+        &self.regex
+    }
 }
 
 impl fmt::Debug for PyRegex {

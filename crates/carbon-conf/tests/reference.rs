@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 
 use carbon_conf::ini::Ini;
 use carbon_conf::{
-    read_config, AggregationSchemas, CacheSettings, LoadOptions, PathDefaults, RegexList, Settings,
-    StorageSchemas, Value,
+    read_config, AggregationSchemas, CacheSettings, LoadOptions, PathDefaults, RegexList,
+    RewriteRules, Settings, StorageSchemas, Value,
 };
 use serde_json::{json, Value as Json};
 
@@ -526,6 +526,58 @@ fn regex_lists_match_the_reference() {
                 theirs["matches"][i].as_bool().unwrap(),
                 "{} {n}",
                 path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn rewrite_rules_read_and_applied_as_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(
+        dir.path(),
+        "rewrite-rules.conf",
+        "before.any = never\n\
+         # a comment\n\
+         \x20 # an indented comment\n\
+         [PRE]\n\
+         ^collectd\\. = \n\
+         \\.cpu-(\\d+)\\. = .cpu\\1.\n\
+         (?P<host>web\\d+)\\.(?P<what>\\w+) = \\g<what>.\\g<host>.\\g<0>\n\
+         a=b = c\n\
+         \\.{2,} = .\n\
+         [post]\n\
+         _(sum|count)$ = .\\1\n\
+         x = \\t\\101\\\\\\.\n\
+         o* = -\n\
+         [pre]\n\
+         ^collectd\\. = \n\
+         \\.cpu-(\\d+)\\. = .cpu\\1.\n\
+         (o)(z)? = [\\2\\1]\n",
+    );
+    let names = [
+        "collectd.host.cpu-0.idle",
+        "collectd.web01.load.cpu-12.x",
+        "a.b..c...d",
+        "foo_sum",
+        "box_count",
+        "plain",
+        "a=b",
+    ];
+    let theirs = reference(&json!({"mode": "rewrite", "path": path, "metrics": names}));
+    let ours = RewriteRules::load(&path).unwrap();
+    assert!(ours.messages.is_empty(), "{:?}", ours.messages);
+    for section in ["pre", "post"] {
+        assert_eq!(
+            ours.section(section).len() as u64,
+            theirs["counts"][section].as_u64().unwrap(),
+            "{section}"
+        );
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(
+                ours.apply(section, n),
+                theirs[section][i].as_str().unwrap(),
+                "[{section}] {n}"
             );
         }
     }

@@ -2,7 +2,8 @@
 
 Reads one JSON request on stdin and prints one JSON answer as the last line of stdout.
 Requests: {"mode": "settings", "path", "sections"}, {"mode": "read_config", "path",
-"instance", "root"}, {"mode": "schemas" | "aggregation" | "list", "path", "metrics"}.
+"instance", "root"}, {"mode": "schemas" | "aggregation" | "list" | "rewrite", "path",
+"metrics"}.
 Any exception becomes {"error": "<class name>: <message>"}.
 """
 import json
@@ -70,6 +71,21 @@ def run(req):
         lst.list_file = req["path"]
         lst.read_list()
         return {"count": len(lst.regex_list), "matches": [m in lst for m in req["metrics"]]}
+    if mode == "rewrite":
+        from carbon.rewrite import _RewriteRuleManager
+        manager = _RewriteRuleManager()
+        manager.rules_file = req["path"]
+        manager.read_rules()
+        out = {"counts": {}}
+        for section in ("pre", "post"):
+            out["counts"][section] = len(manager.rules(section))
+            names = []
+            for metric in req["metrics"]:
+                for rule in manager.rules(section):
+                    metric = rule.apply(metric)
+                names.append(metric)
+            out[section] = names
+        return out
     raise ValueError("unknown mode " + mode)
 
 
