@@ -285,7 +285,7 @@ impl Finder {
                 return;
             }
             let joined;
-            let (dir, file) = if tail.contains('/') || parent.ends_with('/') {
+            let (dir, file) = if tail.as_bytes().contains(&b'/') || parent.ends_with('/') {
                 joined = python_join(parent, tail);
                 (dirname_slice(&joined), python_basename(&joined))
             } else {
@@ -540,9 +540,13 @@ impl<'a> MetricKey<'a> {
         Some(MetricKey {
             dir,
             sep: !dir.is_empty() && !dir.ends_with('/'),
-            stem: file.find('.').map_or(file, |i| &file[..i]),
+            stem: file
+                .as_bytes()
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(file, |i| &file[..i]),
             is_dir,
-            dir_has_dot: dir.contains('.'),
+            dir_has_dot: dir.as_bytes().contains(&b'.'),
         })
     }
 
