@@ -34,6 +34,12 @@ points are fetched for each):
                 window before `from` is fetched too, and is outside the 1-day retention)
   fn_summarize  /render?target=summarize(fn.*.*,"1h","sum")            (1,000 series of 24)
 
+Graph images (PNG, `from=-1d&now=NOW`, no format): the answers are compared only by kind and
+size (the images themselves are reviewed in docs/gallery):
+
+  img_1         /render?target=bench.host000.metric000                 (330x250)
+  img_10        /render?target=fn.host00.cpu0[0-9]&width=800&height=600 (10 series x 8,640)
+
 Each server is started once; for each case the load generator (webapp/examples/http_load.rs)
 runs against the reference (--ref-connections, default 2 = its workers, each a synchronous
 process) and then against ours (--connections, default 4), each for a bounded time after a
@@ -71,7 +77,8 @@ FN_DATASET_VERSION = 1
 
 # Targets of the issue: throughput ratio ours/reference, and find p99 latency.
 TARGET_RATIO = {"single": 10, "sum100": 20, "glob1000": 20, "find_all": 20,
-                "fn_sum": 20, "fn_group": 20, "fn_movavg": 20, "fn_summarize": 20}
+                "fn_sum": 20, "fn_group": 20, "fn_movavg": 20, "fn_summarize": 20,
+                "img_1": 10, "img_10": 10}
 FIND_P99_MS = 10.0
 
 
@@ -104,11 +111,17 @@ def cases():
         ("f10k_aliasnode", "aliasByNode of 10,000", "/render?target=" + q(f"aliasByNode({X10K},1)") + r + MDP),
         ("f10k_aliassub", "aliasSub of 10,000", "/render?target="
          + q(f"aliasSub({X10K},'host0*([0-9]+)\\.metric','h\\1')") + r + MDP),
+        # Graph images (PNG): one series of the main dataset at the default 330x250, and ten
+        # series of the function dataset (8,640 points each) at 800x600.
+        ("img_1", "PNG, 1 series, 330x250", "/render?target=" + q("bench.host000.metric000")
+         + f"&from=-1d&now={NOW}"),
+        ("img_10", "PNG, 10 series x 8,640, 800x600", "/render?target=" + q("fn.host00.cpu0[0-9]")
+         + f"&from=-1d&now={NOW}&width=800&height=600"),
     ]
 
 
 def fn_case(name):
-    return name.startswith("fn_")
+    return name.startswith("fn_") or name == "img_10"
 
 
 # ---------------------------------------------------------------------------------- dataset
@@ -402,7 +415,26 @@ class ChildCpu:
         return d
 
 
+def png_size(data):
+    """(width, height) of a PNG, or None."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def compare_bodies(ref_path, ours_path):
+    try:
+        with open(ref_path, "rb") as f:
+            ref_png = png_size(f.read())
+        with open(ours_path, "rb") as f:
+            ours_png = png_size(f.read())
+    except OSError as e:
+        return f"not comparable ({e})"
+    if ref_png or ours_png:
+        # Images are compared by eye (docs/gallery); here only their kind and size.
+        if ref_png == ours_png:
+            return "both PNG, %dx%d" % ref_png
+        return f"DIFFERS: PNG sizes {ref_png} and {ours_png}"
     try:
         with open(ref_path, "rb") as f:
             ref = json.loads(f.read())

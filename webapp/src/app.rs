@@ -25,6 +25,9 @@ use crate::evaluator::{EvalError, Evaluator, RequestContext, Storage};
 use crate::find_output::ViewContext;
 use crate::finder::Finder;
 use crate::grammar::parse_target;
+use crate::graph::render::{
+    check_image_size, pie_data, render_image, GraphData, ImageError, ImageRequest, PieDataError,
+};
 use crate::output::{render_data, Format, OutputOptions};
 use crate::params::{Params, Reply};
 use crate::series::TimeSeries;
@@ -514,16 +517,6 @@ pub fn render_view(state: &AppState, params: &Params, wall_clock: SystemTime) ->
             None,
         );
     }
-    let mut exprs = Vec::with_capacity(request.targets.len());
-    for target in &request.targets {
-        if target.trim().is_empty() {
-            continue;
-        }
-        match parse_target(target) {
-            Ok(expr) => exprs.push(expr),
-            Err(e) => return bad_request(&e.to_string(), &request.targets, None),
-        }
-    }
     let format = match request.format.as_deref() {
         Some("json") => Some(Format::Json),
         Some("csv") => Some(Format::Csv),
@@ -535,29 +528,83 @@ pub fn render_view(state: &AppState, params: &Params, wall_clock: SystemTime) ->
         _ => None,
     };
     let is_pie = params.get("graphType") == Some("pie");
-    let Some(format) = format.filter(|_| !is_pie) else {
-        // png (the default), svg and pdf, and every pie graph.
-        return Reply::with_status(
-            501,
-            "text/plain; charset=utf-8",
-            "Graph images (png, svg, pdf) are not implemented yet; use format=json, csv, raw, \
-             pickle, msgpack, dygraph or rickshaw.\n",
-        );
-    };
-
+    let mut exprs = Vec::with_capacity(request.targets.len());
+    for target in &request.targets {
+        // A pie's targets are parsed one by one as its data is built (`name:value` ones are
+        // literals, not expressions).
+        if target.trim().is_empty() || is_pie {
+            continue;
+        }
+        match parse_target(target) {
+            Ok(expr) => exprs.push(expr),
+            Err(e) => return bad_request(&e.to_string(), &request.targets, None),
+        }
+    }
     let storage = ServerStorage { state };
     let mut evaluator = Evaluator::new(
         &storage,
         state.settings.enforce_input_validation,
         state.settings.max_series_per_request,
     );
+    let eval_error = |e: EvalError| match e {
+        EvalError::InputParameter { message, function } => {
+            bad_request(&message, &request.targets, function.as_deref())
+        }
+        EvalError::Limit(message) => bad_request(&message, &request.targets, None),
+        e @ EvalError::Storage(_) => internal_error("render failed", &e),
+    };
+    // Every pie, and png (the default), svg and pdf: an image.
+    let Some(format) = format.filter(|_| !is_pie) else {
+        let image_request = ImageRequest {
+            params,
+            format: request.format.as_deref(),
+            jsonp: request.jsonp.as_deref(),
+            settings: &state.settings,
+        };
+        if let Err(ImageError::BadRequest(message)) = check_image_size(&image_request, is_pie) {
+            return bad_request(&message, &request.targets, None);
+        }
+        let data = if is_pie {
+            let pie_mode = params.get("pieMode").unwrap_or("average");
+            let mut evaluate = |target: &str| match parse_target(target) {
+                Ok(expr) => evaluator
+                    .evaluate_targets(&request.ctx, std::slice::from_ref(&expr))
+                    .map_err(eval_error),
+                Err(e) => Err(bad_request(&e.to_string(), &request.targets, None)),
+            };
+            match pie_data(&request.targets, pie_mode, &mut evaluate) {
+                Ok(data) => GraphData::Pie(data),
+                Err(PieDataError::Eval(reply)) => return reply,
+                Err(PieDataError::Failed(message)) => {
+                    return internal_error("pie data failed", &message)
+                }
+            }
+        } else {
+            match evaluator.evaluate_targets(&request.ctx, &exprs) {
+                Ok(series) => GraphData::Line(series),
+                Err(e) => return eval_error(e),
+            }
+        };
+        let reply = match render_image(&image_request, data) {
+            Ok(image) => Reply::ok(image.content_type, image.body),
+            Err(ImageError::BadRequest(message)) => {
+                return bad_request(&message, &request.targets, None)
+            }
+            Err(ImageError::Failed(message)) => {
+                return internal_error("render image failed", &message)
+            }
+        };
+        return with_cache_headers(
+            reply,
+            request.no_cache,
+            request.cache_timeout_secs,
+            wall_clock,
+        );
+    };
+
     let mut series = match evaluator.evaluate_targets(&request.ctx, &exprs) {
         Ok(series) => series,
-        Err(EvalError::InputParameter { message, function }) => {
-            return bad_request(&message, &request.targets, function.as_deref())
-        }
-        Err(EvalError::Limit(message)) => return bad_request(&message, &request.targets, None),
-        Err(e @ EvalError::Storage(_)) => return internal_error("render failed", &e),
+        Err(e) => return eval_error(e),
     };
     let options = OutputOptions {
         format,

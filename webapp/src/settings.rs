@@ -115,6 +115,13 @@ pub struct Settings {
     pub max_targets_per_request: usize,
     /// `MAX_SERIES_PER_REQUEST` (ours): more fetched series in one `/render` get a 400.
     pub max_series_per_request: usize,
+    /// `MAX_IMAGE_PIXELS` (ours): a graph image (`width * height`) larger than this gets a 400,
+    /// so no request allocates an unbounded raster.
+    pub max_image_pixels: usize,
+    /// `GRAPHTEMPLATES_CONF` (default `CONF_DIR/graphTemplates.conf`, `CONF_DIR` being
+    /// `$GRAPHITE_CONF_DIR` or `GRAPHITE_ROOT/conf`): the graph templates, read by every
+    /// graph as the reference does; a missing file means the built-in defaults.
+    pub graph_templates_conf: PathBuf,
     /// `TAGDB`: the tag database class (`LocalDatabaseTagDB` by default, `''` for none).
     pub tagdb: String,
     /// `TAGDB_AUTOCOMPLETE_LIMIT`.
@@ -141,6 +148,8 @@ pub struct Env {
     pub graphite_root: Option<String>,
     /// `GRAPHITE_STORAGE_DIR`.
     pub graphite_storage_dir: Option<String>,
+    /// `GRAPHITE_CONF_DIR`.
+    pub graphite_conf_dir: Option<String>,
 }
 
 impl Env {
@@ -149,6 +158,7 @@ impl Env {
         Self {
             graphite_root: std::env::var("GRAPHITE_ROOT").ok(),
             graphite_storage_dir: std::env::var("GRAPHITE_STORAGE_DIR").ok(),
+            graphite_conf_dir: std::env::var("GRAPHITE_CONF_DIR").ok(),
         }
     }
 }
@@ -172,13 +182,11 @@ const IGNORED: &[&str] = &[
     "LOG_FILE_EXCEPTION",
     "LOG_FILE_CACHE",
     "LOG_FILE_RENDERING",
-    "CONF_DIR",
     "CERES_DIR",
     "RRD_DIR",
     "INDEX_FILE",
     "WHITELIST_FILE",
     "DASHBOARD_CONF",
-    "GRAPHTEMPLATES_CONF",
     "STORAGE_FINDERS",
     "CLUSTER_SERVERS",
     "USE_WORKER_POOL",
@@ -266,6 +274,9 @@ const KNOWN: &[&str] = &[
     "LEGEND_MAX_ITEMS",
     "MAX_TARGETS_PER_REQUEST",
     "MAX_SERIES_PER_REQUEST",
+    "MAX_IMAGE_PIXELS",
+    "CONF_DIR",
+    "GRAPHTEMPLATES_CONF",
     "TAGDB",
     "TAGDB_AUTOCOMPLETE_LIMIT",
 ];
@@ -328,6 +339,21 @@ impl Settings {
             Some(Err(e)) => return Err(e),
             _ => storage_dir.join("whisper"),
         };
+        let conf_dir = match get("CONF_DIR").map(|v| str_value("CONF_DIR", v)) {
+            Some(Ok(s)) if !s.is_empty() => PathBuf::from(s),
+            Some(Err(e)) => return Err(e),
+            _ => env
+                .graphite_conf_dir
+                .as_deref()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| graphite_root.join("conf")),
+        };
+        let graph_templates_conf =
+            match get("GRAPHTEMPLATES_CONF").map(|v| str_value("GRAPHTEMPLATES_CONF", v)) {
+                Some(Ok(s)) if !s.is_empty() => PathBuf::from(s),
+                Some(Err(e)) => return Err(e),
+                _ => conf_dir.join("graphTemplates.conf"),
+            };
         let log_dir = match get("LOG_DIR").map(|v| str_value("LOG_DIR", v)) {
             Some(Ok(s)) if !s.is_empty() => PathBuf::from(s),
             Some(Err(e)) => return Err(e),
@@ -453,6 +479,8 @@ impl Settings {
             legend_max_items: count("LEGEND_MAX_ITEMS", 10)?,
             max_targets_per_request: count("MAX_TARGETS_PER_REQUEST", 1000)?,
             max_series_per_request: count("MAX_SERIES_PER_REQUEST", 100_000)?,
+            max_image_pixels: count("MAX_IMAGE_PIXELS", 16_777_216)?,
+            graph_templates_conf,
             tagdb,
             tagdb_autocomplete_limit: int("TAGDB_AUTOCOMPLETE_LIMIT", 100)?,
             tagdb_file,
@@ -768,9 +796,14 @@ mod tests {
         let env = Env {
             graphite_root: Some("/srv/g".into()),
             graphite_storage_dir: None,
+            graphite_conf_dir: None,
         };
         let s = Settings::derive(&[], &env).unwrap();
         assert_eq!(s.storage_dir, Path::new("/srv/g/storage"));
+        assert_eq!(
+            s.graph_templates_conf,
+            Path::new("/srv/g/conf/graphTemplates.conf")
+        );
         assert_eq!(s.whisper_dir, Path::new("/srv/g/storage/whisper"));
         assert_eq!(s.standard_dirs, [PathBuf::from("/srv/g/storage/whisper")]);
         let assignments = parse_file("STORAGE_DIR = '/data'\n").unwrap();

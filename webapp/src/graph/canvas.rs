@@ -7,6 +7,9 @@
 //! [`Canvas::translate`] and [`Canvas::set_matrix`]. As in cairo, path coordinates are
 //! transformed when they are added, and `stroke`/`fill`/`clip` consume the current path.
 
+pub mod path;
+pub mod recorder;
+
 /// A 2-D affine matrix `(xx, yx, xy, yy, x0, y0)` as cairo's `Matrix`: a point `(x, y)` maps
 /// to `(xx*x + xy*y + x0, yx*x + yy*y + y0)`.
 #[derive(Debug, Clone, Copy, PartialEq)]

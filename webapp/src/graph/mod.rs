@@ -2,3 +2,10 @@
 //! drawn on a [`canvas::Canvas`] and written by one of the backends.
 
 pub mod canvas;
+pub mod line;
+pub mod pdf;
+pub mod pie;
+pub mod raster;
+pub mod render;
+pub mod svg;
+pub mod text;
