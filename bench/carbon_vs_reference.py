@@ -193,9 +193,39 @@ def wait_idle(pid, quiet=2.5, poll=0.05):
     return last_change
 
 
+def mount_fresh_fs(storage, size_mb):
+    """A new ext4 file system (a loop-mounted image file) at `storage`: file creation on a file
+    system that has just freed many inodes is slower (ext4's recently-deleted inode handling),
+    so each case starts on a fresh one. Needs root. Returns the cleanup function."""
+    image = storage + ".img"
+    with open(image, "wb") as f:
+        f.truncate(size_mb << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image],
+                   check=True)
+    os.makedirs(storage, exist_ok=True)
+    subprocess.run(["mount", "-o", "loop", image, storage], check=True)
+
+    def cleanup():
+        subprocess.run(["umount", storage], check=False)
+        try:
+            os.unlink(image)
+        except OSError:
+            pass
+    return cleanup
+
+
 def one_run(kind, a, protocol, metrics, points, root, label, hold=False):
     case_dir = tempfile.mkdtemp(prefix=f"{label}-{kind}-", dir=root)
     conf_dir, storage = os.path.join(case_dir, "conf"), os.path.join(case_dir, "storage")
+    cleanup = mount_fresh_fs(storage, a.fresh_fs) if a.fresh_fs else None
+    try:
+        return one_run_in(kind, a, protocol, metrics, points, label, hold, case_dir, conf_dir, storage)
+    finally:
+        if cleanup and not a.keep:
+            cleanup()
+
+
+def one_run_in(kind, a, protocol, metrics, points, label, hold, case_dir, conf_dir, storage):
     retention = points + 600
     ports = (free_port(), free_port(), free_port(), retention)
     write_conf(conf_dir, storage, ports, 1 if hold else "inf")
@@ -273,6 +303,9 @@ def main():
     p.add_argument("--no-memory", action="store_true", help="skip the memory case")
     p.add_argument("--tmp", default=None, help="where the fresh storage goes (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the storage afterwards")
+    p.add_argument("--fresh-fs", type=int, default=0, metavar="MB",
+                   help="give each run a new ext4 file system of this size (a loop-mounted image; "
+                        "needs root)")
     p.add_argument("--json", default=None, help="write every run's figures here")
     a = p.parse_args()
     a.venv = os.path.abspath(a.venv)
