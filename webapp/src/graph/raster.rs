@@ -73,6 +73,12 @@ pub fn rasterize(recorder: &Recorder) -> Result<Pixmap, RasterError> {
                 let Some(sk_path) = to_path(path) else {
                     continue;
                 };
+                // A path that is one point (a one-point series) strokes to nothing; tiny-skia
+                // would log a warning for every such request.
+                let bounds = sk_path.bounds();
+                if bounds.width() == 0.0 && bounds.height() == 0.0 {
+                    continue;
+                }
                 let mask = clip.and_then(|c| mask_for(c, recorder.clips(), &mut masks, w, h));
                 if clip.is_some() && mask.is_none() {
                     continue;
