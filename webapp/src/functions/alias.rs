@@ -946,7 +946,7 @@ pub(crate) fn python_replacement(template: &str, regex: &PyRegex) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::{ctx_until, Fixed};
+    use crate::functions::test_support::{ctx_until, eval_series, Fixed};
 
     #[test]
     fn replacement_templates() {
@@ -1146,13 +1146,7 @@ mod tests {
     }
 
     fn eval(target: &str) -> Result<Vec<TimeSeries>, EvalError> {
-        let store = storage();
-        let mut ev = Evaluator::new(&store, false, 10_000);
-        let expr = parse_target(target).map_err(|e| EvalError::input(e.to_string()))?;
-        match ev.evaluate_in(&ctx_until(40), &expr)? {
-            Value::SeriesList(list) => Ok(list),
-            other => panic!("not a series list: {other:?}"),
-        }
+        eval_series(&storage(), &ctx_until(40), target)
     }
 
     fn names(target: &str) -> Vec<String> {

@@ -482,8 +482,7 @@ fn cacti_style(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::{ctx_until, Fixed};
-    use crate::grammar::parse_target;
+    use crate::functions::test_support::{ctx_until, eval_series, Fixed};
 
     fn storage() -> Fixed {
         let mk = |name: &str, step: i64, values: Vec<Option<f64>>| {
@@ -518,13 +517,7 @@ mod tests {
     }
 
     fn eval_in(target: &str, ctx: &RequestContext) -> Result<Vec<TimeSeries>, EvalError> {
-        let store = storage();
-        let mut ev = Evaluator::new(&store, false, 10_000);
-        let expr = parse_target(target).map_err(|e| EvalError::input(e.to_string()))?;
-        match ev.evaluate_in(ctx, &expr)? {
-            Value::SeriesList(list) => Ok(list),
-            other => panic!("not a series list: {other:?}"),
-        }
+        eval_series(&storage(), ctx, target)
     }
 
     fn eval(target: &str) -> Result<Vec<TimeSeries>, EvalError> {

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::evaluator::{EvalError, RequestContext, Storage};
+use crate::evaluator::{EvalError, Evaluator, RequestContext, Storage, Value};
+use crate::grammar::parse_target;
 use crate::series::TimeSeries;
 
 /// A fixed set of series, matched by exact name or `a.*`-style single-node wildcards.
@@ -54,4 +55,27 @@ pub(crate) fn ctx_until(end: i64) -> RequestContext {
         max_data_points: None,
         targets: Vec::new(),
     }
+}
+
+/// Evaluates `target` over `store` in `ctx`; a result that is not a series list is an error.
+pub(crate) fn eval_series(
+    store: &Fixed,
+    ctx: &RequestContext,
+    target: &str,
+) -> Result<Vec<TimeSeries>, EvalError> {
+    match eval_value(store, ctx, target)? {
+        Value::SeriesList(list) => Ok(list),
+        other => Err(EvalError::input(format!("not a series list: {other:?}"))),
+    }
+}
+
+/// Evaluates `target` over `store` in `ctx`.
+pub(crate) fn eval_value(
+    store: &Fixed,
+    ctx: &RequestContext,
+    target: &str,
+) -> Result<Value, EvalError> {
+    let mut ev = Evaluator::new(store, false, 10_000);
+    let expr = parse_target(target).map_err(|e| EvalError::input(e.to_string()))?;
+    ev.evaluate_in(ctx, &expr)
 }

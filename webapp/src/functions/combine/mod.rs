@@ -545,8 +545,7 @@ fn streaming_rows(
 mod tests {
     use super::*;
 
-    use crate::functions::test_support::{ctx_until, Fixed};
-    use crate::grammar::parse_target;
+    use crate::functions::test_support::{ctx_until, eval_value, Fixed};
 
     fn ctx() -> RequestContext {
         ctx_until(600)
@@ -574,10 +573,7 @@ mod tests {
     }
 
     fn eval(target: &str) -> Result<Value, EvalError> {
-        let store = storage();
-        let mut ev = Evaluator::new(&store, false, 10_000);
-        let expr = parse_target(target).map_err(|e| EvalError::input(e.to_string()))?;
-        ev.evaluate_in(&ctx(), &expr)
+        eval_value(&storage(), &ctx(), target)
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Transform functions evaluated over a fixed set of series.
 
-use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
-use crate::functions::test_support::{ctx_until, Fixed};
-use crate::grammar::parse_target;
+use crate::evaluator::{EvalError, RequestContext};
+use crate::functions::test_support::{ctx_until, eval_series, Fixed};
 use crate::series::TimeSeries;
 
 fn ctx() -> RequestContext {
@@ -57,13 +56,7 @@ fn storage() -> Fixed {
 }
 
 fn eval(target: &str) -> Result<Vec<TimeSeries>, EvalError> {
-    let store = storage();
-    let mut ev = Evaluator::new(&store, false, 10_000);
-    let expr = parse_target(target).map_err(|e| EvalError::input(e.to_string()))?;
-    match ev.evaluate_in(&ctx(), &expr)? {
-        Value::SeriesList(list) => Ok(list),
-        other => panic!("not a series list: {other:?}"),
-    }
+    eval_series(&storage(), &ctx(), target)
 }
 
 fn one(target: &str) -> TimeSeries {
