@@ -254,3 +254,42 @@ fn pdf_is_structurally_valid() {
         check_pdf(name, &image.body);
     }
 }
+
+/// Every PDF opens in poppler (`pdftoppm`, which CI installs with poppler-utils) without an
+/// error or warning, at the reference's page size (glyph.py divides the pixel size by cairo's
+/// 300 dpi fallback resolution and lays the graph out in those points: drawn at 300 dpi the
+/// page has the requested pixel size), and has a drawing on it. That poppler draws what our
+/// rasterizer draws is checked on a shared scene in `graph::pdf`'s unit tests.
+#[test]
+fn pdf_opens_in_pdftoppm() {
+    let dir = std::env::temp_dir().join(format!("graph-golden-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for &(name, query, pie_graph) in CASES {
+        let pdf = render(query, pie_graph, name == "nodata", "pdf");
+        let png = render(query, pie_graph, name == "nodata", "png");
+        let input = dir.join(format!("{name}.pdf"));
+        std::fs::write(&input, &pdf.body).expect("write pdf");
+        let out = Command::new("pdftoppm")
+            .args(["-png", "-r", "300", "-singlefile"])
+            .arg(&input)
+            .arg(dir.join(name))
+            .output()
+            .expect("pdftoppm (poppler-utils) must be installed for this test");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.trim().is_empty(),
+            "{name}: pdftoppm failed: {stderr}"
+        );
+        let page = pixels(&std::fs::read(dir.join(format!("{name}.png"))).expect("read"));
+        let ours = pixels(&png.body);
+        assert_eq!(
+            (page.width(), page.height()),
+            (ours.width(), ours.height()),
+            "{name}: page size at 300 dpi"
+        );
+        let background = page.pixels()[0];
+        let drawn = page.pixels().iter().filter(|p| **p != background).count();
+        assert!(drawn > 100, "{name}: only {drawn} pixels drawn");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,14 +55,24 @@ pub(crate) struct Scanner {
 
 impl Scanner {
     /// A scanner for a `width` x `height` image.
+    #[cfg(test)]
     pub(crate) fn new(width: usize, height: usize) -> Self {
+        Self::with_buffer(width, height, Vec::new())
+    }
+
+    /// A scanner for a `width` x `height` image that uses `cells` (any content, any size)
+    /// as its buffer: a buffer kept from an earlier image saves allocating and faulting in
+    /// fresh pages.
+    pub(crate) fn with_buffer(width: usize, height: usize, mut cells: Vec<f32>) -> Self {
         let stride = width + 2;
+        cells.clear();
+        // One spare row, so that rows can be swept in pairs.
+        cells.resize(stride * (height + 1), 0.0);
         Scanner {
             width,
             height,
             stride,
-            // One spare row, so that rows can be swept in pairs.
-            cells: vec![0.0; stride * (height + 1)],
+            cells,
             coverage: vec![0; 2 * stride],
             bounds: PixelBox {
                 x0: 0,
@@ -73,6 +83,11 @@ impl Scanner {
             rows_lo: usize::MAX,
             rows_hi: 0,
         }
+    }
+
+    /// The buffer, for [`Scanner::with_buffer`].
+    pub(crate) fn into_buffer(self) -> Vec<f32> {
+        self.cells
     }
 
     /// Fills `path` (non-zero rule) within `bounds` and calls `visit(y, x0, coverage)` for
