@@ -91,11 +91,12 @@ pub fn rasterize(recorder: &Recorder) -> Result<Pixmap, RasterError> {
 const MAX_KEPT_BUFFER: usize = 1 << 22;
 
 thread_local! {
-    /// The scan converter's cells and the pixmap's pixels of this thread's last image, kept
-    /// for the next one: allocating them afresh for every image (and the kernel zeroing
+    /// The scan converter's cells, the pixmap's pixels and the PNG encoder's input of this
+    /// thread's last image, kept for the next one: allocating them afresh for every image (and the kernel zeroing
     /// fresh pages) cost more than clearing them.
     static CELL_BUFFER: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static PIXEL_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static RGB_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 fn take_buffer<T>(pool: &'static LocalKey<RefCell<Vec<T>>>) -> Vec<T> {
@@ -366,24 +367,31 @@ pub fn encode_png(pixmap: &Pixmap) -> Result<Vec<u8>, RasterError> {
     let pixels = pixmap.data();
     // Premultiplied and straight colour are the same where alpha is full: copy RGB while
     // checking that every alpha is.
-    let mut rgb = vec![0u8; pixels.len() / 4 * 3];
+    let mut rgb = take_buffer(&RGB_BUFFER);
+    rgb.clear();
+    rgb.resize(pixels.len() / 4 * 3, 0);
     let mut alpha_and = u8::MAX;
     for (out, p) in rgb.chunks_exact_mut(3).zip(pixels.chunks_exact(4)) {
         out.copy_from_slice(&p[..3]);
         alpha_and &= p[3];
     }
     let opaque = alpha_and == u8::MAX;
+    let rgba: Vec<u8>;
     let data = if opaque {
-        rgb
+        &rgb
     } else {
-        let mut rgba = Vec::with_capacity(pixels.len());
-        for pixel in pixmap.pixels() {
-            let c = pixel.demultiply();
-            rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
-        }
-        rgba
+        rgba = pixmap
+            .pixels()
+            .iter()
+            .flat_map(|pixel| {
+                let c = pixel.demultiply();
+                [c.red(), c.green(), c.blue(), c.alpha()]
+            })
+            .collect();
+        &rgba
     };
-    let mut out = Vec::new();
+    // Graphs compress to a fifth of their raw size or less.
+    let mut out = Vec::with_capacity(data.len() / 4);
     let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
     encoder.set_color(if opaque {
         png::ColorType::Rgb
@@ -397,10 +405,12 @@ pub fn encode_png(pixmap: &Pixmap) -> Result<Vec<u8>, RasterError> {
     encoder.set_filter(png::FilterType::Paeth);
     let encode = |encoder: png::Encoder<'_, &mut Vec<u8>>| -> Result<(), png::EncodingError> {
         let mut writer = encoder.write_header()?;
-        writer.write_image_data(&data)?;
+        writer.write_image_data(data)?;
         writer.finish()
     };
-    encode(encoder).map_err(|e| RasterError::Encode(e.to_string()))?;
+    let result = encode(encoder).map_err(|e| RasterError::Encode(e.to_string()));
+    keep_buffer(&RGB_BUFFER, rgb);
+    result?;
     Ok(out)
 }
 

@@ -11,8 +11,8 @@ const CHUNK_PX: usize = 8;
 pub(crate) struct Source {
     /// Premultiplied RGBA.
     channels: [u16; 4],
-    /// The same bytes as they sit in the pixmap.
-    bytes: [u8; 4],
+    /// The same bytes as they sit in the pixmap, for a whole chunk of pixels.
+    chunk: [u8; 4 * CHUNK_PX],
     opaque: bool,
 }
 
@@ -29,7 +29,7 @@ impl Source {
         let bytes = [r * a, g * a, b * a, a].map(|c| (c * 255.0 + 0.5) as u8);
         Source {
             channels: bytes.map(u16::from),
-            bytes,
+            chunk: std::array::from_fn(|i| bytes[i % 4]),
             opaque: bytes[3] == u8::MAX,
         }
     }
@@ -44,9 +44,7 @@ impl Source {
                 continue;
             }
             if self.opaque && cov.iter().all(|c| *c == u8::MAX) {
-                for p in px.chunks_exact_mut(4) {
-                    p.copy_from_slice(&self.bytes);
-                }
+                px.copy_from_slice(&self.chunk);
                 continue;
             }
             for (p, c) in px.chunks_exact_mut(4).zip(cov) {

@@ -298,18 +298,20 @@ impl Scanner {
         let max_cell = self.bounds.x1;
         let first = (xl as usize).min(max_cell);
         let base = row * self.stride;
-        let Some(cells) = self.cells.get_mut(base..base + self.stride) else {
-            return;
-        };
-        if xr <= (first + 1) as f32 {
-            // Within one cell: the part of the cell right of the edge, on average.
-            let covered = (first + 1) as f32 - 0.5 * (xl + xr);
-            if let [a, b, ..] = &mut cells[first..] {
+        let next_edge = (first + 1) as f32;
+        if xr <= next_edge {
+            // Within one cell (the common case of steep edges): the part of the cell right
+            // of the edge, on average.
+            let covered = next_edge - 0.5 * (xl + xr);
+            if let Some([a, b]) = self.cells.get_mut(base + first..base + first + 2) {
                 *a += d * covered;
                 *b += d * (1.0 - covered);
             }
             return;
         }
+        let Some(cells) = self.cells.get_mut(base..base + self.stride) else {
+            return;
+        };
         // Across cells: each cell's share is the part of it right of the edge, averaged over
         // the edge's run (the edge is straight, so averaging over x is averaging over y).
         let run = xr - xl;
