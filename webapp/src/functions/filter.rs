@@ -7,7 +7,7 @@
 //! negative or oversized `n`. Where the reference crashes (comparing `None` with a number,
 //! an invalid regular expression, an impossible percentile) the request is a 400.
 
-mod pyorder;
+pub(super) mod pyorder;
 mod timsort;
 
 use super::alias::{python_regex, python_replacement};
@@ -126,8 +126,13 @@ fn take_head(mut list: Vec<TimeSeries>, n: i64) -> Vec<TimeSeries> {
     list
 }
 
-/// Reorders `list` as `list.sort(key=..., reverse=...)` with one key per series.
-fn sorted_by_keys(list: Vec<TimeSeries>, keys: &[f64], reverse: bool) -> Vec<TimeSeries> {
+/// Reorders `list` as `list.sort(key=..., reverse=...)` with one key per series (also the
+/// Sorting functions' order).
+pub(super) fn sorted_by_keys<K: PartialOrd>(
+    list: Vec<TimeSeries>,
+    keys: &[K],
+    reverse: bool,
+) -> Vec<TimeSeries> {
     let order = pyorder::sort_order(keys, reverse);
     let mut slots: Vec<Option<TimeSeries>> = list.into_iter().map(Some).collect();
     order

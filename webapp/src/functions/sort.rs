@@ -4,13 +4,15 @@
 //! The order is Python's `list.sort(key=..., reverse=...)`: stable, and a reverse sort keeps
 //! equal items in their original order. A series whose aggregate is `None` sorts as `-inf`
 //! (the reference's `keyFunc`). Keys that are NaN compare false both ways in Python, so
-//! where they occur the result depends on the sorting algorithm itself: [`python_order`]
-//! then follows CPython's, which is exact for lists shorter than 64 series.
+//! where they occur the result depends on the sorting algorithm itself: the order then
+//! comes from the replay of CPython's timsort shared with the Filter Series functions
+//! (`filter::pyorder::sort_order`).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::filter::sorted_by_keys;
 use super::{input_error, AggFunc, Args};
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Value};
 use crate::series::{py_max, py_min, TimeSeries};
@@ -23,88 +25,6 @@ pub(super) const FUNCTIONS: &[(&str, super::Implementation)] = &[
     ("sortByName", sort_by_name),
     ("sortByTotal", sort_by_total),
 ];
-
-/// Below this length CPython sorts with one binary insertion sort (its `MIN_MERGE`).
-const CPYTHON_MIN_MERGE: usize = 64;
-
-/// The permutation `list.sort(key=..., reverse=reverse)` applies: position `i` of the result
-/// holds the item at `order[i]`.
-///
-/// Like CPython, a reverse sort reverses the items, sorts them ascending (stably) and
-/// reverses the result. When every key is comparable (no NaN) any stable sort gives
-/// Python's result. Otherwise the outcome depends on which comparisons are made, so short
-/// lists go through CPython's own procedure (an initial run, then binary insertion). For 64
-/// keys or more CPython would merge runs with galloping; that is not replayed: NaN sorts as
-/// the largest key there, a total order, so the sort cannot panic.
-fn python_order<K: PartialOrd>(keys: &[K], reverse: bool) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    if reverse {
-        order.reverse();
-    }
-    // Only NaN-like keys are not comparable with themselves.
-    let incomparable = |k: &K| k.partial_cmp(k).is_none();
-    if keys.iter().any(incomparable) && keys.len() < CPYTHON_MIN_MERGE {
-        insertion_sort(&mut order, |a, b| keys[a] < keys[b]);
-    } else {
-        order.sort_by(|&a, &b| {
-            let (x, y) = (&keys[a], &keys[b]);
-            x.partial_cmp(y)
-                .unwrap_or_else(|| incomparable(x).cmp(&incomparable(y)))
-        });
-    }
-    if reverse {
-        order.reverse();
-    }
-    order
-}
-
-/// CPython's sort of a short list, comparing only with `lt`: the longest run at the start
-/// (non-descending, or strictly descending and then reversed) is kept, and every later item
-/// is placed by binary search after the items it is not less than.
-fn insertion_sort(items: &mut [usize], lt: impl Fn(usize, usize) -> bool) {
-    let n = items.len();
-    if n < 2 {
-        return;
-    }
-    let mut run = 2;
-    if lt(items[1], items[0]) {
-        while run < n && lt(items[run], items[run - 1]) {
-            run += 1;
-        }
-        items[..run].reverse();
-    } else {
-        while run < n && !lt(items[run], items[run - 1]) {
-            run += 1;
-        }
-    }
-    for start in run..n {
-        let pivot = items[start];
-        let (mut lo, mut hi) = (0, start);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if lt(pivot, items[mid]) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        items[lo..=start].rotate_right(1);
-    }
-}
-
-/// Reorders `list` by `keys` as Python's `list.sort` does.
-fn sorted_by_keys<K: PartialOrd>(
-    list: Vec<TimeSeries>,
-    keys: &[K],
-    reverse: bool,
-) -> Vec<TimeSeries> {
-    let order = python_order(keys, reverse);
-    let mut slots: Vec<Option<TimeSeries>> = list.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
-}
 
 /// The reference's `keyFunc(func)`: the aggregate, `-inf` when it is `None`.
 fn key_or_minus_inf(value: Option<f64>) -> f64 {

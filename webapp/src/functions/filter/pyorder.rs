@@ -14,12 +14,13 @@ use crate::evaluator::EvalError;
 
 /// The permutation `list.sort(key=..., reverse=reverse)` applies: `order[i]` is the index of
 /// the item that ends up at position `i`.
-pub(crate) fn sort_order(keys: &[f64], reverse: bool) -> Vec<usize> {
+pub(crate) fn sort_order<K: PartialOrd>(keys: &[K], reverse: bool) -> Vec<usize> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     if reverse {
         order.reverse();
     }
-    if keys.iter().any(|k| k.is_nan()) {
+    // Only NaN-like keys are not comparable with themselves.
+    if keys.iter().any(|k| k.partial_cmp(k).is_none()) {
         super::timsort::sort(&mut order, keys);
     } else {
         // A consistent order: every stable sort agrees with CPython's.
@@ -102,7 +103,7 @@ mod tests {
         let keys = [1.0, 3.0, 1.0, 3.0, 2.0];
         assert_eq!(sort_order(&keys, false), [0, 2, 4, 1, 3]);
         assert_eq!(sort_order(&keys, true), [1, 3, 4, 0, 2]);
-        assert_eq!(sort_order(&[], true), Vec::<usize>::new());
+        assert_eq!(sort_order::<f64>(&[], true), Vec::<usize>::new());
         assert_eq!(sort_order(&[0.0, -0.0], false), [0, 1]);
     }
 

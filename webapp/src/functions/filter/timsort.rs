@@ -27,8 +27,8 @@ enum Exit {
     CopyLast,
 }
 
-/// Sorts `items` by `keys[item]` as CPython sorts a list of floats.
-pub(crate) fn sort(items: &mut [usize], keys: &[f64]) {
+/// Sorts `items` by `keys[item]` as CPython sorts a list of such keys (floats, strings).
+pub(crate) fn sort<K: PartialOrd>(items: &mut [usize], keys: &[K]) {
     let mut state = State {
         keys,
         min_gallop: MIN_GALLOP,
@@ -37,13 +37,13 @@ pub(crate) fn sort(items: &mut [usize], keys: &[f64]) {
     state.sort(items);
 }
 
-struct State<'k> {
-    keys: &'k [f64],
+struct State<'k, K> {
+    keys: &'k [K],
     min_gallop: usize,
     runs: Vec<Run>,
 }
 
-impl State<'_> {
+impl<K: PartialOrd> State<'_, K> {
     /// `ISLT(a, b)`.
     fn lt(&self, a: usize, b: usize) -> bool {
         self.keys[a] < self.keys[b]

@@ -1,7 +1,8 @@
 //! Sorting functions evaluated over a fixed set of series, and the Python sort order.
 
-use super::{insertion_sort, natural_key, python_order};
+use super::natural_key;
 use crate::evaluator::EvalError;
+use crate::functions::filter::pyorder::sort_order as python_order;
 use crate::functions::test_support::{ctx_until, eval_series, Fixed};
 use crate::series::TimeSeries;
 
@@ -118,23 +119,38 @@ fn nan_keys_follow_cpython() {
         ),
     ];
     for (keys, reverse, expected) in cases {
-        if keys.len() < 64 {
-            assert_eq!(python_order(&keys, reverse), expected, "{keys:?} {reverse}");
-        }
+        assert_eq!(python_order(&keys, reverse), expected, "{keys:?} {reverse}");
     }
 }
 
+/// 100 keys with NaN: CPython merges runs (with galloping) instead of one insertion sort.
+/// Expected orders from CPython 3.11.7: `sorted(range(100), key=keys.__getitem__, reverse=r)`
+/// for the keys of `random.Random(7)` (20% NaN, 10% -inf, else 0..5).
 #[test]
-fn insertion_sort_sorts_comparable_keys_stably() {
-    let keys = [3, 1, 2, 1, 3, 0, 2];
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    insertion_sort(&mut order, |a, b| keys[a] < keys[b]);
-    assert_eq!(order, vec![5, 1, 3, 2, 6, 0, 4]);
-    // A strictly descending start is reversed in place.
-    let keys = [5, 4, 3, 3, 1];
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    insertion_sort(&mut order, |a, b| keys[a] < keys[b]);
-    assert_eq!(order, vec![4, 2, 3, 1, 0]);
+fn nan_keys_follow_cpython_past_one_run() {
+    let keys = vec![
+        1.0, 0.0, N, 2.0, 4.0, M, N, 1.0, N, 4.0, N, M, 0.0, 3.0, N, M, 1.0, M, N, N, 5.0, N, 5.0,
+        N, N, 4.0, N, M, 3.0, 3.0, 3.0, 1.0, 5.0, 0.0, 4.0, 2.0, 2.0, 0.0, N, 2.0, N, 0.0, 0.0,
+        4.0, 2.0, 2.0, 4.0, 0.0, 2.0, 5.0, N, 2.0, 5.0, 2.0, 5.0, 3.0, 4.0, N, N, 1.0, 3.0, 3.0, N,
+        4.0, M, N, 4.0, M, 2.0, 3.0, 1.0, N, N, 0.0, 4.0, N, M, N, 4.0, 1.0, 4.0, 5.0, 0.0, 5.0,
+        3.0, 3.0, N, 0.0, N, 3.0, N, 0.0, N, 4.0, N, 0.0, N, M, 5.0, M,
+    ];
+    let ascending = vec![
+        1, 0, 2, 5, 11, 15, 17, 12, 33, 41, 42, 47, 7, 16, 31, 3, 35, 36, 44, 28, 4, 6, 8, 39, 48,
+        30, 9, 10, 13, 14, 18, 19, 27, 37, 45, 29, 34, 46, 20, 21, 25, 22, 23, 24, 26, 32, 38, 40,
+        43, 49, 50, 64, 67, 76, 97, 99, 73, 82, 87, 91, 95, 59, 70, 79, 51, 53, 68, 55, 60, 61, 84,
+        85, 89, 56, 78, 52, 54, 57, 58, 62, 63, 65, 69, 66, 71, 72, 74, 75, 77, 80, 93, 81, 83, 86,
+        88, 90, 92, 94, 96, 98,
+    ];
+    let descending = vec![
+        2, 4, 6, 8, 10, 14, 18, 19, 20, 21, 22, 9, 13, 23, 24, 26, 32, 34, 38, 40, 49, 25, 43, 46,
+        28, 29, 30, 3, 35, 36, 39, 44, 45, 48, 0, 7, 16, 31, 1, 12, 33, 37, 41, 42, 47, 5, 11, 15,
+        17, 27, 50, 52, 54, 57, 58, 62, 63, 65, 66, 71, 72, 75, 77, 81, 83, 56, 78, 80, 86, 88, 90,
+        92, 94, 96, 98, 74, 93, 55, 60, 61, 69, 84, 85, 89, 51, 53, 68, 59, 70, 79, 73, 82, 87, 91,
+        95, 64, 67, 76, 97, 99,
+    ];
+    assert_eq!(python_order(&keys, false), ascending);
+    assert_eq!(python_order(&keys, true), descending);
 }
 
 #[test]
