@@ -6,8 +6,6 @@
 //! order like Python dicts. Non-finite floats cannot live in a `serde_json::Value`; callers
 //! that need them write them with [`write_float`].
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 /// `json.dumps(value, indent=indent, sort_keys=sort_keys)`.
@@ -112,12 +110,39 @@ pub fn write_float(out: &mut String, x: f64) {
 
 /// A string with `ensure_ascii=True` escaping.
 pub fn write_str(out: &mut String, s: &str) {
-    write_str_ascii(out, s, true);
+    escape_str(out, s, true);
+}
+
+/// [`write_str`] appended to a byte buffer (a large body kept as bytes, so that its text is
+/// not validated as UTF-8 again: it is by construction).
+pub fn write_str_bytes(out: &mut Vec<u8>, s: &str) {
+    escape_str(out, s, true);
 }
 
 /// A JSON string as Python's encoder writes it, with (`ascii`) or without `ensure_ascii`.
 pub fn write_str_ascii(out: &mut String, s: &str, ascii: bool) {
-    out.push('"');
+    escape_str(out, s, ascii);
+}
+
+/// What the escaping appends to: a `String`, or the bytes of a body.
+trait TextOut {
+    fn push_text(&mut self, s: &str);
+}
+
+impl TextOut for String {
+    fn push_text(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl TextOut for Vec<u8> {
+    fn push_text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+}
+
+fn escape_str(out: &mut impl TextOut, s: &str, ascii: bool) {
+    out.push_text("\"");
     let mut rest = s;
     while !rest.is_empty() {
         // Copy the run of bytes that need no escaping in one go. It always ends on a
@@ -127,28 +152,30 @@ pub fn write_str_ascii(out: &mut String, s: &str, ascii: bool) {
             .bytes()
             .take_while(|&b| b >= 0x20 && b != b'"' && b != b'\\' && (!ascii || b < 0x7f))
             .count();
-        out.push_str(&rest[..plain]);
+        out.push_text(&rest[..plain]);
         rest = &rest[plain..];
         let Some(c) = rest.chars().next() else { break };
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
+            '"' => out.push_text("\\\""),
+            '\\' => out.push_text("\\\\"),
+            '\n' => out.push_text("\\n"),
+            '\r' => out.push_text("\\r"),
+            '\t' => out.push_text("\\t"),
+            '\u{8}' => out.push_text("\\b"),
+            '\u{c}' => out.push_text("\\f"),
             c if (c as u32) < 0x20 || (ascii && (c as u32) > 0x7e) => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    let hex = |shift: u16| b"0123456789abcdef"[usize::from((*unit >> shift) & 15)];
+                    let escape = [b'\\', b'u', hex(12), hex(8), hex(4), hex(0)];
+                    out.push_text(std::str::from_utf8(&escape).unwrap_or_default());
                 }
             }
-            c => out.push(c),
+            c => out.push_text(c.encode_utf8(&mut [0; 4])),
         }
         rest = &rest[c.len_utf8()..];
     }
-    out.push('"');
+    out.push_text("\"");
 }
 
 #[cfg(test)]

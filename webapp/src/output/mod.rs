@@ -41,7 +41,7 @@ use whisper::pyfmt::float_repr;
 use crate::params::Reply;
 use crate::series::TimeSeries;
 
-use pyjson::JsonWriter;
+use pyjson::{JsonWriter, StampText};
 
 /// `Content-Type` of json, dygraph and rickshaw.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
@@ -214,6 +214,7 @@ pub fn render_data(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Re
 /// most 1, else one value per bucket of `values_per_point` raw values folded with the
 /// series' consolidation function, `None` unless the bucket has a non-null value and
 /// `non_null / values_per_point >= x_files_factor` (the last, possibly short, bucket too).
+#[derive(Clone)]
 struct Points<'a> {
     series: &'a TimeSeries,
     pos: usize,
@@ -273,8 +274,13 @@ impl Iterator for Points<'_> {
 /// The integer a point is when the reference holds it as a Python int: the series iterates
 /// ints ([`TimeSeries::iterates_ints`]) and the value is integral.
 fn as_int(series: &TimeSeries, x: f64) -> Option<i64> {
-    (series.iterates_ints() && x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e18)
-        .then_some(x as i64)
+    int_point(x).filter(|_| series.iterates_ints())
+}
+
+/// The integer an integral value of a series of ints is ([`as_int`] once the series is known
+/// to iterate ints).
+fn int_point(x: f64) -> Option<i64> {
+    (x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e18).then_some(x as i64)
 }
 
 /// A point's Python `repr` (`3` for an int, `3.0` for a float).
@@ -343,9 +349,16 @@ impl Iterator for PyRange {
 
 /// The body wrapped as `cb(body)` with `text/javascript` when `jsonp` is given, else as is
 /// with `application/json`.
-fn javascript_reply(body: String, jsonp: Option<&str>) -> Reply {
+fn javascript_reply(body: Vec<u8>, jsonp: Option<&str>) -> Reply {
     match jsonp {
-        Some(callback) => Reply::ok(CONTENT_TYPE_JSONP, format!("{callback}({body})")),
+        Some(callback) => {
+            let mut wrapped = Vec::with_capacity(callback.len() + body.len() + 2);
+            wrapped.extend_from_slice(callback.as_bytes());
+            wrapped.push(b'(');
+            wrapped.extend_from_slice(&body);
+            wrapped.push(b')');
+            Reply::ok(CONTENT_TYPE_JSONP, wrapped)
+        }
         None => Reply::ok(CONTENT_TYPE_JSON, body),
     }
 }
@@ -359,12 +372,23 @@ fn overflow(what: &str) -> OutputError {
 
 /// `renderViewJson`.
 fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply, OutputError> {
+    render_json_with(series, opts, true)
+}
+
+/// [`render_json`]; `point_text` lets the compact layout write the points' text directly
+/// ([`JsonWriter::compact_points`]) where it can, and without it every point goes through
+/// the general writer (the tests compare the two).
+fn render_json_with(
+    series: &mut [TimeSeries],
+    opts: &OutputOptions,
+    point_text: bool,
+) -> Result<Reply, OutputError> {
     // About 30 bytes a point (`[1234.5678, 1700000000], `); growing a large body by doubling
     // costs copies and page faults.
     let points: usize = series.iter().map(|s| s.values.len()).sum();
     let estimate = points.saturating_mul(30).min(1 << 30);
     let mut w = JsonWriter::with_capacity(opts.pretty.then_some(2), estimate);
-    w.open('[');
+    w.open(b'[');
     // `if any(data)`: a series is truthy when it has values.
     if series.iter().any(|s| !s.values.is_empty()) {
         let start_time = series.iter().map(|s| s.start).min().unwrap_or_default();
@@ -376,6 +400,23 @@ fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply,
             }
             let stride = i128::from(s.step).saturating_mul(s.values_per_point as i128);
             let stamps = PyRange::new(i128::from(s.start), i128::from(s.end) + 1, stride)?;
+            // The common layout writes the points' text directly (the same text).
+            let stamp_text = i64::try_from(stride)
+                .ok()
+                .filter(|_| point_text && w.is_compact())
+                .and_then(|stride| StampText::new(s.start, stride, s.end));
+            if let Some(stamp_text) = stamp_text {
+                let count = usize::try_from(stamps.len()).unwrap_or(usize::MAX);
+                let skip_missing = opts.no_null_points;
+                if s.values_per_point <= 1 {
+                    let values = s.values.iter().copied().take(count);
+                    write_compact_json_series(&mut w, s, values, stamp_text, skip_missing);
+                } else {
+                    let values = Points::new(s).take(count);
+                    write_compact_json_series(&mut w, s, values, stamp_text, skip_missing);
+                }
+                continue;
+            }
             let points = Points::new(s).zip(stamps);
             if opts.no_null_points {
                 let mut kept = points
@@ -390,17 +431,42 @@ fn render_json(series: &mut [TimeSeries], opts: &OutputOptions) -> Result<Reply,
             }
         }
     }
-    w.close(']');
+    w.close(b']');
     // The reference's substitutions; skipped (they copy the whole body) when the text cannot
     // hold their patterns.
     let specials = w.may_have_specials();
-    let mut text = w.finish();
+    let mut body = w.finish();
     if specials {
-        text = text
+        body = pyjson::into_string(body)
             .replace("NaN,", "null,")
-            .replace("Infinity,", "1e9999,");
+            .replace("Infinity,", "1e9999,")
+            .into_bytes();
     }
-    Ok(javascript_reply(text, opts.jsonp.as_deref()))
+    Ok(javascript_reply(body, opts.jsonp.as_deref()))
+}
+
+/// `dict(target=series.name, tags=dict(series.tags), datapoints=[`: the series' dict up to
+/// its open `datapoints` list.
+fn open_json_series(w: &mut JsonWriter, s: &TimeSeries) {
+    w.element();
+    w.open(b'{');
+    w.key("target");
+    w.string(&s.name);
+    w.key("tags");
+    w.open(b'{');
+    for (k, v) in &s.tags {
+        w.key(k);
+        w.string(v);
+    }
+    w.close(b'}');
+    w.key("datapoints");
+    w.open(b'[');
+}
+
+/// Closes what [`open_json_series`] opened.
+fn close_json_series(w: &mut JsonWriter) {
+    w.close(b']');
+    w.close(b'}');
 }
 
 /// `dict(target=series.name, tags=dict(series.tags), datapoints=datapoints)`.
@@ -409,22 +475,10 @@ fn write_json_series(
     s: &TimeSeries,
     points: impl Iterator<Item = (Option<f64>, i128)>,
 ) {
-    w.element();
-    w.open('{');
-    w.key("target");
-    w.string(&s.name);
-    w.key("tags");
-    w.open('{');
-    for (k, v) in &s.tags {
-        w.key(k);
-        w.string(v);
-    }
-    w.close('}');
-    w.key("datapoints");
-    w.open('[');
+    open_json_series(w, s);
     for (value, ts) in points {
         w.element();
-        w.open('[');
+        w.open(b'[');
         w.element();
         match value.and_then(|x| as_int(s, x)) {
             Some(i) => w.int(i128::from(i)),
@@ -432,10 +486,27 @@ fn write_json_series(
         }
         w.element();
         w.int(ts);
-        w.close(']');
+        w.close(b']');
     }
-    w.close(']');
-    w.close('}');
+    close_json_series(w);
+}
+
+/// [`write_json_series`] in the compact layout, for `values` (already cut to the number of
+/// timestamps) and timestamps from `stamps`; with `skip_missing` (`noNullPoints`) `None` and
+/// NaN points are left out, and a series left with no point is not written at all.
+fn write_compact_json_series(
+    w: &mut JsonWriter,
+    s: &TimeSeries,
+    values: impl Iterator<Item = Option<f64>> + Clone,
+    stamps: StampText,
+    skip_missing: bool,
+) {
+    if skip_missing && !values.clone().any(|v| matches!(v, Some(x) if !x.is_nan())) {
+        return;
+    }
+    open_json_series(w, s);
+    w.compact_points(values, stamps, s.iterates_ints(), skip_missing);
+    close_json_series(w);
 }
 
 /// The `maxDataPoints` step of `renderViewJson` for one series, with Python's arithmetic.
@@ -641,7 +712,7 @@ fn render_msgpack(series: &[TimeSeries]) -> Result<Reply, OutputError> {
 /// first series' time axis.
 fn render_dygraph(series: &[TimeSeries], jsonp: Option<&str>) -> Result<Reply, OutputError> {
     let Some(first) = series.first() else {
-        return Ok(javascript_reply("{}".to_owned(), jsonp));
+        return Ok(javascript_reply(b"{}".to_vec(), jsonp));
     };
     let axis = PyRange::new(
         i128::from(first.start),
@@ -689,25 +760,25 @@ fn render_dygraph(series: &[TimeSeries], jsonp: Option<&str>) -> Result<Reply, O
         out.push(']');
     }
     out.push_str("]}");
-    Ok(javascript_reply(out, jsonp))
+    Ok(javascript_reply(out.into_bytes(), jsonp))
 }
 
 /// `renderViewRickshaw`: `[{"target": name, "datapoints": [{"x": ts, "y": v}, ...]}]` with
 /// timestamps `range(start, end, step)` and no NaN substitution.
 fn render_rickshaw(series: &[TimeSeries], opts: &OutputOptions) -> Result<Reply, OutputError> {
     let mut w = JsonWriter::new(opts.pretty.then_some(2));
-    w.open('[');
+    w.open(b'[');
     for s in series {
         let stamps = PyRange::new(i128::from(s.start), i128::from(s.end), i128::from(s.step))?;
         w.element();
-        w.open('{');
+        w.open(b'{');
         w.key("target");
         w.string(&s.name);
         w.key("datapoints");
-        w.open('[');
+        w.open(b'[');
         for (x, y) in stamps.zip(Points::new(s)) {
             w.element();
-            w.open('{');
+            w.open(b'{');
             w.key("x");
             w.int(x);
             w.key("y");
@@ -715,12 +786,12 @@ fn render_rickshaw(series: &[TimeSeries], opts: &OutputOptions) -> Result<Reply,
                 Some(i) => w.int(i128::from(i)),
                 None => w.opt_float(y),
             }
-            w.close('}');
+            w.close(b'}');
         }
-        w.close(']');
-        w.close('}');
+        w.close(b']');
+        w.close(b'}');
     }
-    w.close(']');
+    w.close(b']');
     Ok(javascript_reply(w.finish(), opts.jsonp.as_deref()))
 }
 

@@ -274,3 +274,71 @@ fn python_int_values_print_as_ints() {
     let text = format!("{decoded:?}");
     assert!(text.contains("Int(3)"), "{text}");
 }
+
+/// The json points written as text directly ([`JsonWriter::compact_points`]) are the general
+/// writer's, byte for byte: over random series with nulls, NaN, infinities, ints, long and
+/// short floats, timestamps whose digit count changes, `maxDataPoints` consolidation and
+/// `noNullPoints`.
+#[test]
+fn json_point_text_matches_the_general_writer() {
+    let mut state = 0x853C_49E6_748F_EA9Bu64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let starts = [
+        1_000_000,
+        1_699_920_060,
+        999_999_000,
+        999_999_999_990,
+        999_999,
+        12,
+        0,
+    ];
+    for round in 0..400 {
+        let start = starts[round % starts.len()] + (next() % 5) as i64;
+        let step = [1, 7, 10, 60, 3600, 86_400, 999_999, 2_000_000][(next() % 8) as usize];
+        let len = (next() % 200) as usize;
+        let values: Vec<Option<f64>> = (0..len)
+            .map(|_| {
+                let r = next();
+                match r % 12 {
+                    0 => None,
+                    1 => Some(f64::NAN),
+                    2 => Some(if r & 16 == 0 {
+                        f64::INFINITY
+                    } else {
+                        f64::NEG_INFINITY
+                    }),
+                    3 => Some(f64::from_bits(next())),
+                    4 => Some(((r >> 8) % 100_000) as f64),
+                    5 => Some(-(((r >> 8) % 100_000) as f64) / 8.0),
+                    6 => Some(((r >> 8) % 10_000_000) as f64 / 1e6),
+                    7 => Some(((r >> 8) % 1000) as f64 / 3.0),
+                    8 => Some(((r >> 8) % 1_000_000_000_000) as f64 / 100.0),
+                    _ => Some(((r >> 8) % 100_000) as f64 / 1000.0),
+                }
+            })
+            .collect();
+        let mut s = series("a.b;x=NaN", start, step, &values);
+        s.int_values = round % 5 == 0;
+        s.consolidation_func =
+            [ConsolidationFunc::Average, ConsolidationFunc::Sum][(next() % 2) as usize];
+        let mut o = opts(Format::Json);
+        o.no_null_points = next() % 3 == 0;
+        if next() % 3 == 0 {
+            o.max_data_points = Some(1 + next() % 50);
+        }
+        let mut direct = [s.clone(), series("b", start, step, &values[..len / 2])];
+        let mut general = direct.clone();
+        let a = render_json_with(&mut direct, &o, true).map(|r| r.body);
+        let b = render_json_with(&mut general, &o, false).map(|r| r.body);
+        assert_eq!(
+            a.as_ref().map(|b| String::from_utf8_lossy(b)),
+            b.as_ref().map(|b| String::from_utf8_lossy(b)),
+            "start {start} step {step} values {values:?} opts {o:?}"
+        );
+    }
+}
