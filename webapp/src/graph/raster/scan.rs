@@ -157,7 +157,7 @@ impl Scanner {
 
     fn quad(&mut self, p0: Point, p1: Point, p2: Point) {
         // The chord error of n uniform steps is at most |p0 - 2p1 + p2| / (4 n^2).
-        let dd = (p0.x - 2.0 * p1.x + p2.x).hypot(p0.y - 2.0 * p1.y + p2.y);
+        let dd = norm(p0.x - 2.0 * p1.x + p2.x, p0.y - 2.0 * p1.y + p2.y);
         let n = chords(dd / (4.0 * FLATTEN_TOLERANCE_PX));
         let mut prev = p0;
         for i in 1..=n {
@@ -175,8 +175,8 @@ impl Scanner {
     fn cubic(&mut self, p0: Point, p1: Point, p2: Point, p3: Point) {
         // The chord error of n uniform steps is at most max|B''| / (8 n^2), and
         // max|B''| <= 6 max(|p0 - 2p1 + p2|, |p1 - 2p2 + p3|).
-        let d1 = (p0.x - 2.0 * p1.x + p2.x).hypot(p0.y - 2.0 * p1.y + p2.y);
-        let d2 = (p1.x - 2.0 * p2.x + p3.x).hypot(p1.y - 2.0 * p2.y + p3.y);
+        let d1 = norm(p0.x - 2.0 * p1.x + p2.x, p0.y - 2.0 * p1.y + p2.y);
+        let d2 = norm(p1.x - 2.0 * p2.x + p3.x, p1.y - 2.0 * p2.y + p3.y);
         let n = chords(6.0 * d1.max(d2) / (8.0 * FLATTEN_TOLERANCE_PX));
         let mut prev = p0;
         for i in 1..=n {
@@ -222,10 +222,15 @@ impl Scanner {
             xb -= (yb - bottom) * dxdy;
             yb = bottom;
         }
-        // Split where the edge crosses the box's left and right sides; the pieces outside
-        // run along the side.
         let left = self.bounds.x0 as f32;
         let right = self.bounds.x1 as f32;
+        if xa.min(xb) >= left && xa.max(xb) <= right {
+            // Inside the box (glyph edges, most series edges): nothing to split.
+            self.accumulate(dir, xa, ya, xb, yb);
+            return;
+        }
+        // Split where the edge crosses the box's left and right sides; the pieces outside
+        // run along the side.
         let mut cuts = [ya, yb, yb, yb];
         let mut n = 1;
         for side in [left, right] {
@@ -384,6 +389,13 @@ impl Scanner {
 #[inline(always)]
 fn to_coverage(sum: f32) -> u8 {
     (sum.abs().min(1.0) * 255.0 + 0.5) as u8
+}
+
+/// The length of `(x, y)`: `hypot` without its care for overflow (an overflow gives infinity,
+/// which [`chords`] treats as one chord).
+#[inline]
+fn norm(x: f32, y: f32) -> f32 {
+    (x * x + y * y).sqrt()
 }
 
 /// How many chords approximate a curve whose error bound for one chord is `error_px`.
