@@ -107,7 +107,7 @@ fn ctx(target: &str) -> RequestContext {
         end: NOW,
         now: NOW,
         tz: chrono_tz::Tz::UTC,
-        x_files_factor: 0.0,
+        x_files_factor: std::cell::Cell::new(0.0),
         template: Default::default(),
         local_only: true,
         max_data_points: None,

@@ -6,6 +6,7 @@
 //! response. Errors caused by the request are 400s with the reference's wording; anything
 //! else is a 500 whose body says only that the server failed (details go to the log).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -483,7 +484,7 @@ fn parse_render_options(
             end: end.timestamp(),
             now: now.timestamp(),
             tz,
-            x_files_factor,
+            x_files_factor: Cell::new(x_files_factor),
             template,
             local_only,
             max_data_points,

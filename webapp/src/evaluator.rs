@@ -9,6 +9,7 @@
 //! Unlike the reference, path expressions passed as keyword arguments
 //! (`highest(seriesList=a.*, n=1)`) are fetched too; the reference leaves them empty.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
@@ -111,8 +112,11 @@ pub struct RequestContext {
     pub now: i64,
     /// The request's time zone.
     pub tz: chrono_tz::Tz,
-    /// `xFilesFactor` for consolidation and aggregation.
-    pub x_files_factor: f64,
+    /// `xFilesFactor` for consolidation and aggregation: the request's, until
+    /// `setXFilesFactor` sets it for the rest of the request (the reference writes it into
+    /// its `requestContext`, a dict shared by every later call and target; the functions that
+    /// evaluate with a changed time range work on a copy, as the reference's do).
+    pub x_files_factor: Cell<f64>,
     /// `template[name]=value` overrides.
     pub template: IndexMap<String, String>,
     /// `local=1`: only local data (no cluster peers; always true here).
@@ -280,9 +284,13 @@ impl<'a> Evaluator<'a> {
         if paths.is_empty() {
             return Ok(());
         }
-        let fetched =
-            self.storage
-                .fetch(&paths, ctx.start, ctx.end, ctx.now, ctx.x_files_factor)?;
+        let fetched = self.storage.fetch(
+            &paths,
+            ctx.start,
+            ctx.end,
+            ctx.now,
+            ctx.x_files_factor.get(),
+        )?;
         self.fetched_series += fetched.values().map(Vec::len).sum::<usize>();
         if self.fetched_series > self.max_series {
             return Err(EvalError::Limit(format!(

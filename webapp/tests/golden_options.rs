@@ -231,7 +231,7 @@ fn run_case(state: &AppState, case: &Json) -> Vec<String> {
         end: int("end"),
         now: int("now"),
         tz: webapp::attime::parse_tz(c["tz"].as_str().expect("tz")).expect("known tz"),
-        x_files_factor: c["xFilesFactor"].as_f64().expect("xFilesFactor"),
+        x_files_factor: std::cell::Cell::new(c["xFilesFactor"].as_f64().expect("xFilesFactor")),
         template: Default::default(),
         local_only: false,
         max_data_points: None,

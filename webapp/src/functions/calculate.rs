@@ -429,8 +429,14 @@ fn aggregate_line(
             let end = ctx.end;
             let step = ((end as f64 - start as f64) / 2.0).trunc() as i64;
             let text = value.map_or_else(|| "None".to_owned(), |v| py_num_str(v, int));
-            let mut line =
-                TimeSeries::new(text, start, end, step, vec![value; 3], ctx.x_files_factor);
+            let mut line = TimeSeries::new(
+                text,
+                start,
+                end,
+                step,
+                vec![value; 3],
+                ctx.x_files_factor.get(),
+            );
             line.path_expression = name.clone();
             line.name = name;
             line
@@ -458,7 +464,14 @@ fn identity(_: &mut Evaluator<'_>, ctx: &RequestContext, args: Args) -> Result<V
     let values = (0..count)
         .map(|i| Some((start + i * step) as f64))
         .collect();
-    let mut series = TimeSeries::new(name.clone(), start, end, step, values, ctx.x_files_factor);
+    let mut series = TimeSeries::new(
+        name.clone(),
+        start,
+        end,
+        step,
+        values,
+        ctx.x_files_factor.get(),
+    );
     series.path_expression = format!("identity(\"{name}\")");
     series.int_values = true;
     Ok(Value::SeriesList(vec![series]))
@@ -777,7 +790,7 @@ mod tests {
             end: 1_003_600,
             now: 1_003_600,
             tz: chrono_tz::Tz::UTC,
-            x_files_factor: 0.0,
+            x_files_factor: std::cell::Cell::new(0.0),
             template: Default::default(),
             local_only: true,
             max_data_points: None,

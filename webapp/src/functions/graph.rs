@@ -239,7 +239,7 @@ fn constant_line(ctx: &RequestContext, value: f64) -> TimeSeries {
         ctx.end,
         step,
         vec![Some(value); 3],
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     );
     series.path_expression = format!("constantLine({text})");
     series
@@ -288,7 +288,7 @@ fn vertical_line(
         ts,
         1,
         vec![Some(1.0), Some(1.0)],
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     );
     if label.is_none() {
         // The reference's series is named None, whose tags say "None"; an empty name is

@@ -98,10 +98,12 @@ fn cumulative(
 /// stays with the series.
 fn set_x_files_factor(
     _: &mut Evaluator<'_>,
-    _: &RequestContext,
+    ctx: &RequestContext,
     mut args: Args,
 ) -> Result<Value, EvalError> {
     let xff = args.float(1).unwrap_or(0.0);
+    // The default of every later aggregation in this request (`requestContext['xFilesFactor']`).
+    ctx.x_files_factor.set(xff);
     let mut list = args.series_list(0);
     for series in &mut list {
         series.x_files_factor = xff;
@@ -162,7 +164,7 @@ fn constant_line(
         ctx.end,
         step,
         vec![Some(value); 3],
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     );
     series.path_expression = format!("constantLine({name})");
     Ok(Value::SeriesList(vec![series]))
@@ -202,7 +204,7 @@ fn events(_: &mut Evaluator<'_>, ctx: &RequestContext, args: Args) -> Result<Val
         ctx.end,
         1,
         vec![None; usize::try_from(points).unwrap_or(0)],
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     );
     series.consolidation_func = ConsolidationFunc::Sum;
     Ok(Value::SeriesList(vec![series]))
@@ -267,7 +269,14 @@ fn random_walk(
             Some(value)
         })
         .collect();
-    let mut series = TimeSeries::new(name, ctx.start, ctx.end, step, values, ctx.x_files_factor);
+    let mut series = TimeSeries::new(
+        name,
+        ctx.start,
+        ctx.end,
+        step,
+        values,
+        ctx.x_files_factor.get(),
+    );
     // The first value is Python's int 0 (it prints as `0`); the rest are floats that are
     // integral with probability 0.
     series.int_values = true;

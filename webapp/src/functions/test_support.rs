@@ -1,6 +1,7 @@
 //! Shared by the function modules' tests: a [`Storage`] over a fixed set of series and a
 //! request context over a given range.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::evaluator::{EvalError, Evaluator, RequestContext, Storage, Value};
@@ -49,7 +50,7 @@ pub(crate) fn ctx_until(end: i64) -> RequestContext {
         end,
         now: end,
         tz: chrono_tz::Tz::UTC,
-        x_files_factor: 0.0,
+        x_files_factor: Cell::new(0.0),
         template: Default::default(),
         local_only: true,
         max_data_points: None,

@@ -835,7 +835,14 @@ fn generated_times(ctx: &RequestContext, step: i64) -> Result<Vec<i64>, EvalErro
 
 /// A generated series over the request's range.
 fn generated(ctx: &RequestContext, name: String, step: i64, values: Vec<Option<f64>>) -> Value {
-    let series = TimeSeries::new(name, ctx.start, ctx.end, step, values, ctx.x_files_factor);
+    let series = TimeSeries::new(
+        name,
+        ctx.start,
+        ctx.end,
+        step,
+        values,
+        ctx.x_files_factor.get(),
+    );
     Value::SeriesList(vec![series])
 }
 

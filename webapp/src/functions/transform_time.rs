@@ -826,7 +826,7 @@ mod tests {
             end: 1_699_203_600,
             now: 1_699_203_600,
             tz,
-            x_files_factor: 0.0,
+            x_files_factor: std::cell::Cell::new(0.0),
             template: Default::default(),
             local_only: true,
             max_data_points: None,

@@ -203,7 +203,7 @@ fn count_series(
             end,
             step,
             vec![Some(0.0); 3],
-            ctx.x_files_factor,
+            ctx.x_files_factor.get(),
         );
         series.path_expression = "countSeries()".to_owned();
         series.int_values = true;
@@ -221,7 +221,7 @@ fn count_series(
         end,
         step,
         vec![Some(count); len],
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     );
     out.int_values = true;
     Ok(Value::SeriesList(vec![out]))
@@ -268,7 +268,7 @@ fn pow_series(
         }
         values.push(acc);
     }
-    let mut out = TimeSeries::new(name, start, end, step, values, ctx.x_files_factor);
+    let mut out = TimeSeries::new(name, start, end, step, values, ctx.x_files_factor.get());
     out.int_values = columns.len() == 1 && series[0].iterates_ints();
     Ok(Value::SeriesList(vec![out]))
 }
@@ -323,7 +323,7 @@ fn percentile_of_series(
         row.extend(columns.iter().filter_map(|c| c.get(i).copied().flatten()));
         values.push(get_percentile(&mut row, n, interpolate)?);
     }
-    let mut out = TimeSeries::new(name, start, end, step, values, ctx.x_files_factor);
+    let mut out = TimeSeries::new(name, start, end, step, values, ctx.x_files_factor.get());
     // Without interpolation the percentile is one of the values: ints stay ints.
     out.int_values = !interpolate && series.iter().all(TimeSeries::iterates_ints);
     Ok(Value::SeriesList(vec![out]))
@@ -443,7 +443,7 @@ pub(crate) fn aggregate(
     let Some((series, start, end, step)) = normalize(lists) else {
         return Ok(Vec::new());
     };
-    let xff = x_files_factor.unwrap_or(ctx.x_files_factor);
+    let xff = x_files_factor.unwrap_or(ctx.x_files_factor.get());
     let name = format!("{func_name}Series({})", format_path_expressions(&series));
     let columns: Vec<std::borrow::Cow<'_, [Option<f64>]>> =
         series.iter().map(TimeSeries::consolidated).collect();

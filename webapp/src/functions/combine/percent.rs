@@ -75,7 +75,7 @@ fn group_total(
     let (start, end, step) = normalize_refs(&mut refs).unwrap_or((0, 0, 1));
     *last = Some((start, end, step));
     let values = row_sums(&group);
-    TimeSeries::new(name, start, end, step, values, ctx.x_files_factor)
+    TimeSeries::new(name, start, end, step, values, ctx.x_files_factor.get())
 }
 
 /// `asPercent(seriesList, total=None, *nodes)` / `pct`.
@@ -93,7 +93,7 @@ pub(super) fn as_percent(
             return Ok(Value::SeriesList(Vec::new()));
         }
     }
-    let xff = ctx.x_files_factor;
+    let xff = ctx.x_files_factor.get();
     if !nodes.is_empty() {
         return as_percent_by_nodes(ctx, list, total_value, &nodes).map(Value::SeriesList);
     }
@@ -184,7 +184,7 @@ fn as_percent_by_nodes(
     total: Option<Value>,
     nodes: &[Value],
 ) -> Result<Vec<TimeSeries>, EvalError> {
-    let xff = ctx.x_files_factor;
+    let xff = ctx.x_files_factor.get();
     let mut keys: Vec<String> = Vec::new();
     let mut meta: IndexMap<String, Vec<TimeSeries>> = IndexMap::new();
     for s in list {
@@ -277,7 +277,7 @@ fn divide(ctx: &RequestContext, mut dividend: TimeSeries, mut divisor: TimeSerie
         &divisor.consolidated_values(),
         safe_div,
     );
-    TimeSeries::new(name, start, end, step, values, ctx.x_files_factor)
+    TimeSeries::new(name, start, end, step, values, ctx.x_files_factor.get())
 }
 
 /// `divideSeries(dividendSeriesList, divisorSeries)`.
@@ -368,7 +368,7 @@ pub(super) fn weighted_average(
             avg.end,
             avg.step,
             values,
-            ctx.x_files_factor,
+            ctx.x_files_factor.get(),
         ));
     }
     if products.is_empty() {
@@ -410,6 +410,6 @@ pub(super) fn weighted_average(
         sum_products.end,
         sum_products.step,
         values,
-        ctx.x_files_factor,
+        ctx.x_files_factor.get(),
     )]))
 }

@@ -66,8 +66,17 @@ for f in ("setXFilesFactor", "xFilesFactor"):
     json_render(S + f + "-pipe", ["test.xff.half|consolidateBy('max')|%s(1)" % f], "-2h",
                 extra=[("maxDataPoints", "13")])
     json_render(S + f + "-empty", ["%s(%s,0.5)" % (f, NONE)], "-5min")
-# Not recorded: the reference also stores the value in the request context, where later
-# aggregations read it (sumSeries(xFilesFactor(test.xff.*,0.9)) and any later target).
+# The reference also stores the value in the request context, where later aggregations read
+# it as their default: the enclosing call, and the later targets of the same request (but not
+# the earlier ones, nor calls that evaluate on a copied context such as timeShift's).
+json_render(S + "xFilesFactor-context", ["sumSeries(test.xff.*)", "sumSeries(xFilesFactor(test.xff.*,0.9))",
+                                         "averageSeries(test.xff.zero,test.xff.half)"], "-2h")
+# (Not recorded: the reference's setXFilesFactor also changes the series objects it is given,
+# which its prefetch cache shares with every other target naming the same paths, so a later
+# summarize(test.xff.half,...) reads 0.9 from the series; ours gives each target its own
+# series. See docs/compatibility.md.)
+json_render(S + "xFilesFactor-context-copy", ["timeShift(sumSeries(xFilesFactor(test.xff.*,0.9)),'1h')",
+                                              "sumSeries(test.xff.*)"], "-2h")
 
 # substr
 json_render(S + "substr", ["substr(servers.web01.cpu.user,1)", "substr(servers.web01.cpu.user,1,3)",
