@@ -137,7 +137,8 @@ fn clip_region(index: usize, clips: &[ClipEntry], w: u32, h: u32) -> ClipRegion 
         let Some(entry) = clips.get(i).filter(|_| depth <= clips.len()) else {
             return ClipRegion::Empty;
         };
-        let Some([x0, y0, x1, y1]) = to_path(&entry.path).as_ref().and_then(as_rect) else {
+        let rects = to_path(&entry.path).as_ref().and_then(as_rects);
+        let Some([x0, y0, x1, y1]) = rects.filter(|r| r.len() == 1).map(|r| r[0]) else {
             return match build_mask(index, clips, w, h) {
                 Some(mask) => ClipRegion::Mask(mask),
                 None => ClipRegion::Empty,
@@ -158,36 +159,64 @@ fn clip_region(index: usize, clips: &[ClipEntry], w: u32, h: u32) -> ClipRegion 
     }
 }
 
-/// The rectangle a path is, when it is one closed axis-aligned rectangle (as cairo's
-/// `rectangle` makes, and the stroker makes of a horizontal or vertical line with butt
-/// caps): `[x0, y0, x1, y1]`.
-fn as_rect(path: &Path) -> Option<[f32; 4]> {
+/// The rectangles a path is made of, when each of its contours is an axis-aligned rectangle
+/// (as cairo's `rectangle` makes, and the stroker makes of horizontal and vertical lines with
+/// butt caps: grid lines, the two axes) and no two of them touch a common pixel, so that
+/// painting them one by one is painting the path: `[x0, y0, x1, y1]` each.
+fn as_rects(path: &Path) -> Option<Vec<[f32; 4]>> {
+    /// More contours than this are left to the scan converter (the pairwise check grows).
+    const MAX_RECTS: usize = 16;
+    let mut rects = Vec::new();
     let mut points = [Point::zero(); 5];
     let mut n = 0;
-    let mut closed = false;
-    for (i, seg) in path.segments().enumerate() {
+    // A contour ends at a close, the next move or the path's end (a fill closes it).
+    let end_contour = |points: &[Point], rects: &mut Vec<[f32; 4]>| -> Option<()> {
+        if points.len() > 1 {
+            rects.push(rect_of(points)?);
+        }
+        (rects.len() <= MAX_RECTS).then_some(())
+    };
+    for seg in path.segments() {
         match seg {
-            TinySegment::MoveTo(p) if i == 0 => {
+            TinySegment::MoveTo(p) => {
+                end_contour(&points[..n], &mut rects)?;
                 points[0] = p;
                 n = 1;
             }
-            TinySegment::LineTo(p) if i > 0 && !closed && n < 5 => {
+            TinySegment::LineTo(p) if (1..5).contains(&n) => {
                 points[n] = p;
                 n += 1;
             }
-            TinySegment::Close if !closed => closed = true,
-            // cairo's path copy carries a move back to the start after a close.
-            TinySegment::MoveTo(p) if closed && p == points[0] => {}
+            TinySegment::Close => {
+                end_contour(&points[..n], &mut rects)?;
+                n = 0;
+            }
             _ => return None,
         }
     }
-    if n == 5 && points[4] == points[0] {
-        n = 4;
+    end_contour(&points[..n], &mut rects)?;
+    let pixels = |r: &[f32; 4]| [r[0].floor(), r[1].floor(), r[2].ceil(), r[3].ceil()];
+    for (i, a) in rects.iter().enumerate() {
+        let a = pixels(a);
+        for b in &rects[i + 1..] {
+            let b = pixels(b);
+            if a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3] {
+                return None;
+            }
+        }
     }
-    if n != 4 {
-        return None;
-    }
-    let [a, b, c, d, _] = points;
+    (!rects.is_empty()).then_some(rects)
+}
+
+/// The rectangle four corners (a fifth repeating the first) make, when its sides are
+/// horizontal and vertical.
+fn rect_of(points: &[Point]) -> Option<[f32; 4]> {
+    let corners = match points {
+        [a, b, c, d, e] if e == a => [*a, *b, *c, *d],
+        [a, b, c, d] => [*a, *b, *c, *d],
+        _ => return None,
+    };
+    let [a, b, c, d] = corners;
     let horizontal_first = a.y == b.y && b.x == c.x && c.y == d.y && d.x == a.x;
     let vertical_first = a.x == b.x && b.y == c.y && c.x == d.x && d.y == a.y;
     (horizontal_first || vertical_first)
@@ -219,8 +248,10 @@ fn paint_outline(
     region: &ClipRegion,
 ) {
     let (w, h) = (pixmap.width() as usize, pixmap.height() as usize);
-    if let Some(rect) = as_rect(outline) {
-        paint_rect(pixmap, rect, color, region);
+    if let Some(rects) = as_rects(outline) {
+        for rect in rects {
+            paint_rect(pixmap, rect, color, region);
+        }
         return;
     }
     let b = outline.bounds();
@@ -314,8 +345,33 @@ fn paint_rect(pixmap: &mut Pixmap, rect: [f32; 4], color: &Rgba, region: &ClipRe
     let mut coverage = columns.clone();
     let source = Source::new(color);
     let data = pixmap.data_mut();
+    // The columns wholly inside (coverage 255), filled directly in whole rows.
+    let inner_x0 = columns
+        .iter()
+        .position(|c| *c == u8::MAX)
+        .map_or(x1, |i| x0 + i);
+    let inner_x1 = columns
+        .iter()
+        .rposition(|c| *c == u8::MAX)
+        .map_or(x0, |i| x0 + i + 1);
     for y in y0..y1 {
         let cy = overlap(y, top, bottom);
+        if cy >= 1.0 && mask.is_none() && inner_x0 < inner_x1 {
+            let row = y * w;
+            if source.fill_opaque(&mut data[(row + inner_x0) * 4..(row + inner_x1) * 4]) {
+                let left = inner_x0 - x0;
+                source.over_row(
+                    &mut data[(row + x0) * 4..(row + inner_x0) * 4],
+                    &columns[..left],
+                );
+                let right = inner_x1 - x0;
+                source.over_row(
+                    &mut data[(row + inner_x1) * 4..(row + x1) * 4],
+                    &columns[right..],
+                );
+                continue;
+            }
+        }
         if cy < 1.0 || mask.is_some() {
             for (c, full) in coverage.iter_mut().zip(&columns) {
                 *c = scale8(*full, cy);

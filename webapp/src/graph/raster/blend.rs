@@ -6,6 +6,8 @@ use crate::graph::canvas::recorder::Rgba;
 /// Pixels per chunk: a chunk with no coverage is skipped, one fully covered by an opaque
 /// colour is overwritten, and any other is blended without branches.
 const CHUNK_PX: usize = 8;
+// A chunk's coverage is read as one u64.
+const _: () = assert!(CHUNK_PX == 8);
 
 /// A paint colour, premultiplied, in 8-bit units.
 pub(crate) struct Source {
@@ -40,10 +42,11 @@ impl Source {
         let mut chunks = pixels.chunks_exact_mut(4 * CHUNK_PX);
         let mut covers = coverage.chunks_exact(CHUNK_PX);
         for (px, cov) in (&mut chunks).zip(&mut covers) {
-            if cov.iter().all(|c| *c == 0) {
+            let word = u64::from_le_bytes(cov.try_into().unwrap_or_default());
+            if word == 0 {
                 continue;
             }
-            if self.opaque && cov.iter().all(|c| *c == u8::MAX) {
+            if self.opaque && word == u64::MAX {
                 px.copy_from_slice(&self.chunk);
                 continue;
             }
@@ -58,6 +61,21 @@ impl Source {
         {
             self.over(p, *c);
         }
+    }
+
+    /// Fills whole pixels with this colour, when it is opaque (returns whether it was).
+    pub(crate) fn fill_opaque(&self, pixels: &mut [u8]) -> bool {
+        if !self.opaque {
+            return false;
+        }
+        let mut chunks = pixels.chunks_exact_mut(4 * CHUNK_PX);
+        for px in &mut chunks {
+            px.copy_from_slice(&self.chunk);
+        }
+        for p in chunks.into_remainder().chunks_exact_mut(4) {
+            p.copy_from_slice(&self.chunk[..4]);
+        }
+        true
     }
 
     /// One pixel: `src * c + dst * (1 - src_alpha * c)`, all in units of 1/255.
