@@ -766,49 +766,4 @@ mod tests {
         assert!(render_png(&Recorder::new(1e6, 1e6)).is_err());
         assert!(render_png(&Recorder::new(f64::NAN, 10.0)).is_err());
     }
-
-    /// The benchmark-minded check: the `img_10` case of `bench/webapp.sh` (ten zig-zag series
-    /// of 720 points across an 800x600 plot, with text). Printed, not asserted
-    /// (`cargo test --release -p webapp --lib graph::raster::tests::timing -- --nocapture`).
-    #[test]
-    fn timing_ten_series() {
-        let mut rec = Recorder::new(800.0, 600.0);
-        rec.set_source_rgba(0.0, 0.0, 0.0, 1.0);
-        rec.rectangle(0.0, 0.0, 800.0, 600.0);
-        rec.fill();
-        rec.select_font_face("Sans", false, false);
-        rec.set_font_size(10.0);
-        for i in 0..40 {
-            rec.move_to(5.0, 15.0 * f64::from(i) + 10.0);
-            rec.text_path("servers.web01.cpu.load 12.5");
-            rec.fill();
-        }
-        rec.rectangle(35.0, 10.0, 755.0, 525.0);
-        rec.clip();
-        rec.set_line_width(1.2);
-        for s in 0..10 {
-            rec.set_source_rgba(0.1 * f64::from(s), 0.5, 1.0, 1.0);
-            for i in 0..720 {
-                let x = 36.0 + f64::from(i) * 753.0 / 720.0;
-                let phase = f64::from(i) * 2.1 + f64::from(s);
-                let y = 270.0 + 230.0 * phase.sin() * (0.6 + 0.4 * (phase * 0.37).cos());
-                rec.line_to(x, y);
-            }
-            rec.stroke();
-        }
-        let runs = 20;
-        let start = std::time::Instant::now();
-        let mut pixmap = None;
-        for _ in 0..runs {
-            pixmap = Some(rasterize(&rec).expect("raster"));
-        }
-        let raster = start.elapsed() / runs;
-        let start = std::time::Instant::now();
-        let png = encode_png(&pixmap.expect("ran")).expect("png");
-        println!(
-            "raster {raster:?}, png encode {:?} ({} bytes)",
-            start.elapsed(),
-            png.len()
-        );
-    }
 }
