@@ -241,8 +241,9 @@ const INT3: [u32; 1000] = digit_table(false);
 /// `0` for 0), their count in the top byte.
 const DECIMALS3: [u32; 1000] = digit_table(true);
 
-/// `PAD3[i]`: the three digits of `i < 1000`, leading zeros included.
-const PAD3: [u32; 1000] = {
+/// `PAD3[i]`: the three ASCII digits of `i < 1000`, leading zeros included, the first in the
+/// lowest byte (the webapp's timestamp writer uses it too).
+pub const PAD3: [u32; 1000] = {
     let mut table = [0u32; 1000];
     let mut i = 0;
     while i < 1000 {

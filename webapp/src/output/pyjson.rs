@@ -6,7 +6,7 @@
 //! empty container stays `[]` / `{}`. Floats use `repr` (`1.0`, `1e+16`) and NaN/infinities
 //! are written `NaN`, `Infinity` and `-Infinity`.
 
-use whisper::pyfmt::{ReprBuffer, REPR_MAX};
+use whisper::pyfmt::{ReprBuffer, PAD3, REPR_MAX};
 
 /// An incremental `json.dumps`, into bytes (the text is ASCII but for what strings add without
 /// `ensure_ascii`: valid UTF-8 by construction, so a large body is never validated again).
@@ -359,19 +359,6 @@ impl StampText {
         self.prefix_len = 2 + len;
     }
 }
-
-/// `PAD3[i]`: the three digits of `i < 1000`, leading zeros included, first byte lowest.
-const PAD3: [u32; 1000] = {
-    let mut table = [0u32; 1000];
-    let mut i = 0;
-    while i < 1000 {
-        table[i] = (0x30 + (i / 100) as u32)
-            | ((0x30 + (i / 10 % 10) as u32) << 8)
-            | ((0x30 + (i % 10) as u32) << 16);
-        i += 1;
-    }
-    table
-};
 
 /// Appends an integer in decimal without going through `core::fmt` (timestamps are most of a
 /// large render's integers).
