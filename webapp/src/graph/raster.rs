@@ -92,8 +92,8 @@ const MAX_KEPT_BUFFER: usize = 1 << 22;
 
 thread_local! {
     /// The scan converter's cells, the pixmap's pixels and the PNG encoder's input of this
-    /// thread's last image, kept for the next one: allocating them afresh for every image (and the kernel zeroing
-    /// fresh pages) cost more than clearing them.
+    /// thread's last image, kept for the next one: allocating them afresh for every image
+    /// (and the kernel zeroing fresh pages) cost more than clearing them.
     static CELL_BUFFER: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static PIXEL_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static RGB_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
