@@ -1,6 +1,7 @@
 //! The drawing surface the graph code draws on: the subset of cairo's context API that
 //! graphite-web's `glyph.py` uses, with cairo's semantics, so the layout code can follow the
-//! reference step by step while the backends (raster PNG with tiny-skia, SVG, PDF) stay apart.
+//! reference step by step while the backends (PNG through our scan converter on tiny-skia's
+//! pixmap, SVG, PDF) stay apart.
 //!
 //! Coordinates are user-space pixels (y down, origin top-left); the current transformation
 //! matrix starts as the identity and changes only through [`Canvas::rotate`],
