@@ -279,7 +279,11 @@ fn paint_outline(
     };
     let source = Source::new(color);
     let data = pixmap.data_mut();
-    let mut clipped = vec![0u8; bounds.x1.saturating_sub(bounds.x0)];
+    // Coverage cut by the clip, when there is one.
+    let mut clipped = match (clip_rect, mask) {
+        (None, None) => Vec::new(),
+        _ => vec![0u8; bounds.x1.saturating_sub(bounds.x0)],
+    };
     scanner.fill(outline, bounds, |y, x0, coverage| {
         let row = &mut data[(y * w + x0) * 4..(y * w + x0 + coverage.len()) * 4];
         let mut coverage = coverage;
@@ -288,11 +292,8 @@ fn paint_outline(
             out.copy_from_slice(coverage);
             if let Some(r) = clip_rect {
                 // The box is the clip's pixels: only its outer rows and columns are partial.
-                let cy = (((y + 1) as f32).min(r[3]) - (y as f32).max(r[1])).clamp(0.0, 1.0);
-                let factor = |x: usize| {
-                    let x = x as f32;
-                    cy * ((x + 1.0).min(r[2]) - x.max(r[0])).clamp(0.0, 1.0)
-                };
+                let cy = pixel_overlap(y, r[1], r[3]);
+                let factor = |x: usize| cy * pixel_overlap(x, r[0], r[2]);
                 if cy < 1.0 {
                     for c in out.iter_mut() {
                         *c = scale8(*c, cy);
@@ -335,12 +336,8 @@ fn paint_rect(pixmap: &mut Pixmap, rect: [f32; 4], color: &Rgba, region: &ClipRe
     if x0 >= x1 || y0 >= y1 {
         return;
     }
-    let overlap = |i: usize, lo: f32, hi: f32| {
-        let i = i as f32;
-        ((i + 1.0).min(hi) - i.max(lo)).clamp(0.0, 1.0)
-    };
     let columns: Vec<u8> = (x0..x1)
-        .map(|x| scale8(u8::MAX, overlap(x, left, right)))
+        .map(|x| scale8(u8::MAX, pixel_overlap(x, left, right)))
         .collect();
     let mut coverage = columns.clone();
     let source = Source::new(color);
@@ -355,7 +352,7 @@ fn paint_rect(pixmap: &mut Pixmap, rect: [f32; 4], color: &Rgba, region: &ClipRe
         .rposition(|c| *c == u8::MAX)
         .map_or(x0, |i| x0 + i + 1);
     for y in y0..y1 {
-        let cy = overlap(y, top, bottom);
+        let cy = pixel_overlap(y, top, bottom);
         if cy >= 1.0 && mask.is_none() && inner_x0 < inner_x1 {
             let row = y * w;
             if source.fill_opaque(&mut data[(row + inner_x0) * 4..(row + inner_x1) * 4]) {
@@ -386,6 +383,12 @@ fn paint_rect(pixmap: &mut Pixmap, rect: [f32; 4], color: &Rgba, region: &ClipRe
         }
         source.over_row(&mut data[(y * w + x0) * 4..(y * w + x1) * 4], &coverage);
     }
+}
+
+/// How much of pixel column (or row) `i` lies between `lo` and `hi`, in `0..=1`.
+fn pixel_overlap(i: usize, lo: f32, hi: f32) -> f32 {
+    let i = i as f32;
+    ((i + 1.0).min(hi) - i.max(lo)).clamp(0.0, 1.0)
 }
 
 /// 8-bit coverage times a factor in `0..=1`.

@@ -226,7 +226,7 @@ impl Scanner {
         let right = self.bounds.x1 as f32;
         if xa.min(xb) >= left && xa.max(xb) <= right {
             // Inside the box (glyph edges, most series edges): nothing to split.
-            self.accumulate(dir, xa, ya, xb, yb);
+            self.accumulate(dir, xa, ya, xb, yb, dxdy);
             return;
         }
         // Split where the edge crosses the box's left and right sides; the pieces outside
@@ -261,17 +261,18 @@ impl Scanner {
             // wholly on one side of each cut, so clamping both ends keeps it straight.
             let x0 = x_at(y0).clamp(left, right);
             let x1 = x_at(y1).clamp(left, right);
-            self.accumulate(dir, x0, y0, x1, y1);
+            // A piece moved onto a side is vertical.
+            let slope = if x0 == x1 { 0.0 } else { dxdy };
+            self.accumulate(dir, x0, y0, x1, y1, slope);
         }
     }
 
     /// Adds the edge from `(x0, y0)` down to `(x1, y1)` (`y0 < y1`, both within the box's
-    /// rows, x within `[x0, x1]` of the box) to the cells it crosses.
-    fn accumulate(&mut self, dir: f32, x0: f32, y0: f32, x1: f32, y1: f32) {
+    /// rows, x within `[x0, x1]` of the box), of slope `dxdy`, to the cells it crosses.
+    fn accumulate(&mut self, dir: f32, x0: f32, y0: f32, x1: f32, y1: f32, dxdy: f32) {
         if y1 <= y0 {
             return;
         }
-        let dxdy = (x1 - x0) / (y1 - y0);
         let first_row = y0 as usize;
         let end_row = ((y1.ceil() as usize).max(first_row + 1)).min(self.bounds.y1);
         self.rows_lo = self.rows_lo.min(first_row);
